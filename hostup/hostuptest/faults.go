@@ -1,0 +1,337 @@
+package hostuptest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Target selects the requests a Fault applies to.
+type Target struct {
+	// Endpoint is EndpointRoutedIPv6, EndpointVPSList or EndpointVPSNetwork;
+	// empty matches all three.
+	Endpoint string
+	// VPSID, when set, restricts the fault to GET /api/v2/vps/{VPSID}/network.
+	VPSID string
+}
+
+// ForVPS targets the network call of one VPS.
+func ForVPS(id string) Target { return Target{Endpoint: EndpointVPSNetwork, VPSID: id} }
+
+// Endpoint targets every call of one endpoint (an Endpoint* name).
+func Endpoint(name string) Target { return Target{Endpoint: name} }
+
+// Fault is a failure injected into matching requests. The zero Fault changes
+// nothing. In order:
+//   - Delay waits before anything else;
+//   - Hang holds the request until the client goes away or the server closes,
+//     and never answers;
+//   - Body answers Body as it is, with ContentType (sniffed when empty) and
+//     Status (200 when 0): an HTML page from a proxy, truncated JSON;
+//   - Status answers an RFC 7807 problem with Code. Status 0 with a Code takes
+//     the status HostUp uses for it (404 for vps_not_found, 500 for a code it
+//     does not know); Status 0 with a RetryAfter is 429; a 2xx Status without
+//     Body is ignored;
+//   - otherwise the normal response is served, with RepeatCursor applied.
+type Fault struct {
+	Status int
+	// Code is the problem's code; empty takes the usual one for Status
+	// (rate_limit_exceeded for 429, internal_error for 500, ...).
+	Code string
+	// RetryAfter sets Retry-After (whole seconds, rounded up),
+	// X-RateLimit-Remaining 0 and X-RateLimit-Reset (RFC 3339) that far ahead.
+	RetryAfter  time.Duration
+	Body        []byte
+	ContentType string
+	Hang        bool
+	Delay       time.Duration
+	// RepeatCursor makes a VPS list page answer hasMore true and, as
+	// nextCursor, the cursor it was asked with (the first page: its own
+	// cursor), so a client that does not guard against it loops.
+	RepeatCursor bool
+}
+
+// Fail injects f into every request matching target until Clear. Rules
+// added by Fail and FailTimes are tried in the order they were added; the
+// first one that matches (and, for FailTimes, is not used up) applies, so
+// FailTimes(t, a, 2) then Fail(t, b) gives a, a, b, b, ...
+//
+// Faults apply after the latency, after the 404/405 checks and before the
+// token check. Fail panics on a target that can never match (an unknown
+// endpoint name, a VPSID on another endpoint).
+func (s *Server) Fail(target Target, f Fault) { s.faults.add(target, f, -1) }
+
+// FailTimes injects f into the next n requests matching target only; n <= 0
+// adds nothing.
+func (s *Server) FailTimes(target Target, f Fault, n int) {
+	if n > 0 {
+		s.faults.add(target, f, n)
+	}
+}
+
+// Clear removes every injected fault.
+func (s *Server) Clear() { s.faults.clear() }
+
+type faultRule struct {
+	endpoint  endpoint // epNone: any
+	vpsID     string
+	fault     Fault
+	remaining int // < 0: for ever
+}
+
+type faultSet struct {
+	n     atomic.Int32 // len(rules), read without the lock on the hot path
+	mu    sync.Mutex
+	rules []*faultRule
+}
+
+func (fs *faultSet) add(t Target, f Fault, times int) {
+	r := &faultRule{endpoint: epNone, vpsID: t.VPSID, fault: f, remaining: times}
+	if t.Endpoint != "" {
+		ep, ok := endpointByName(t.Endpoint)
+		if !ok {
+			panic(fmt.Sprintf("hostuptest: unknown endpoint %q in Target (want %s)", t.Endpoint, strings.Join(endpointNames[:], ", ")))
+		}
+		r.endpoint = ep
+	}
+	if t.VPSID != "" && r.endpoint != epNone && r.endpoint != epVPSNetwork {
+		panic(fmt.Sprintf("hostuptest: Target{Endpoint: %q, VPSID: %q} never matches: VPSID is for %s", t.Endpoint, t.VPSID, EndpointVPSNetwork))
+	}
+	fs.mu.Lock()
+	fs.rules = append(fs.rules, r)
+	fs.n.Store(int32(len(fs.rules)))
+	fs.mu.Unlock()
+}
+
+func (fs *faultSet) clear() {
+	fs.mu.Lock()
+	fs.rules = nil
+	fs.n.Store(0)
+	fs.mu.Unlock()
+}
+
+// match finds the fault for a request and spends one use of it.
+func (fs *faultSet) match(ep endpoint, vpsID string) (Fault, bool) {
+	if fs.n.Load() == 0 {
+		return Fault{}, false
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, r := range fs.rules {
+		if r.endpoint != epNone && r.endpoint != ep {
+			continue
+		}
+		if r.vpsID != "" && (ep != epVPSNetwork || r.vpsID != vpsID) {
+			continue
+		}
+		if r.remaining > 0 {
+			r.remaining--
+			if r.remaining == 0 {
+				fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+				fs.n.Store(int32(len(fs.rules)))
+			}
+		}
+		return r.fault, true
+	}
+	return Fault{}, false
+}
+
+// fail applies f and reports whether it answered the request (or dropped
+// it); false means the normal response follows.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	if f.Delay > 0 && !s.wait(r.Context(), f.Delay) {
+		return true
+	}
+	if f.Hang {
+		s.wait(r.Context(), -1)
+		return true
+	}
+
+	status := f.Status
+	if f.Body != nil {
+		if status == 0 {
+			status = http.StatusOK
+		}
+		h := w.Header()
+		if f.RetryAfter > 0 {
+			s.setRetryAfter(h, f.RetryAfter)
+		}
+		ct := f.ContentType
+		if ct == "" {
+			ct = http.DetectContentType(f.Body)
+		}
+		h.Set("Content-Type", ct)
+		h.Set("Content-Length", strconv.Itoa(len(f.Body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(f.Body)
+		return true
+	}
+
+	if status >= 200 && status < 300 {
+		status = 0
+	}
+	if status == 0 && f.Code != "" {
+		status = statusForCode(f.Code)
+	}
+	if status == 0 && f.RetryAfter > 0 {
+		status = http.StatusTooManyRequests
+	}
+	if status == 0 {
+		return false
+	}
+	code := f.Code
+	if code == "" {
+		code = codeForStatus(status)
+	}
+	if f.RetryAfter > 0 {
+		s.setRetryAfter(w.Header(), f.RetryAfter)
+		s.writeProblem(w, r, status, code, "")
+	} else {
+		s.problem(w, r, status, code, "")
+	}
+	return true
+}
+
+func (s *Server) setRetryAfter(h http.Header, d time.Duration) {
+	secs := int64(math.Ceil(d.Seconds()))
+	h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	h.Set("X-RateLimit-Limit", s.rate.limitText)
+	h.Set("X-RateLimit-Remaining", "0")
+	// RFC 3339 here has whole seconds: round up, never before Retry-After.
+	reset := time.Now().Add(time.Duration(secs) * time.Second)
+	if t := reset.Truncate(time.Second); t.Before(reset) {
+		reset = t.Add(time.Second)
+	}
+	h.Set("X-RateLimit-Reset", reset.UTC().Format(time.RFC3339))
+}
+
+// problem answers an RFC 7807 problem as the API itself would, spending rate
+// budget like any answered request.
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, code, detail string, errs ...fieldError) {
+	s.rate.setHeaders(w.Header(), time.Now())
+	s.writeProblem(w, r, status, code, detail, errs...)
+}
+
+type problemBody struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail"`
+	Code      string       `json:"code"`
+	Instance  string       `json:"instance"`
+	RequestID string       `json:"requestId"`
+	Timestamp string       `json:"timestamp"`
+	Errors    []fieldError `json:"errors,omitempty"`
+}
+
+type fieldError struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+	Code    string `json:"code"`
+}
+
+func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, errs ...fieldError) {
+	title, stdDetail := problemText(status)
+	if detail == "" {
+		detail = stdDetail
+	}
+	body, err := json.Marshal(problemBody{
+		Type:      "https://developer.hostup.se/errors/" + code,
+		Title:     title,
+		Status:    status,
+		Detail:    detail,
+		Code:      code,
+		Instance:  r.URL.Path,
+		RequestID: "req_" + ulid(0x7265710000000000, s.reqSeq.Add(1)),
+		Timestamp: time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		Errors:    errs,
+	})
+	if err != nil {
+		panic(err) // strings and ints only
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// problemText is the title and default detail HostUp's reference gives per
+// status.
+func problemText(status int) (title, detail string) {
+	switch status {
+	case http.StatusBadRequest:
+		return "Invalid request", "The request failed validation."
+	case http.StatusUnauthorized:
+		return "Unauthorized", "Authentication is required."
+	case http.StatusForbidden:
+		return "Forbidden", "The caller lacks a required scope or does not own the resource."
+	case http.StatusNotFound:
+		return "Not found", "The requested resource could not be found."
+	case http.StatusTooManyRequests:
+		return "Too many requests", "Too many requests. Retry after the limit resets."
+	case http.StatusInternalServerError:
+		return "Internal server error", "An unexpected error occurred. Retry later or contact support if the issue persists."
+	}
+	text := http.StatusText(status)
+	if text == "" {
+		text = "Error " + strconv.Itoa(status)
+	}
+	return text, text + "."
+}
+
+// codeForStatus is the problem code HostUp's catalogue uses for a status.
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_request"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusConflict:
+		return "vps_not_ready"
+	case http.StatusTooManyRequests:
+		return "rate_limit_exceeded"
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return "upstream_unavailable"
+	}
+	if status >= 500 {
+		return "internal_error"
+	}
+	return "invalid_request"
+}
+
+// statusForCode is the status HostUp's catalogue gives a code.
+func statusForCode(code string) int {
+	switch code {
+	case "invalid_request", "invalid_cursor":
+		return http.StatusBadRequest
+	case "unauthorized":
+		return http.StatusUnauthorized
+	case "forbidden", "verification_failed":
+		return http.StatusForbidden
+	case "not_found", "vps_not_found":
+		return http.StatusNotFound
+	case "vps_not_ready":
+		return http.StatusConflict
+	case "rate_limit_exceeded", "rate_limited":
+		return http.StatusTooManyRequests
+	case "upstream_unavailable":
+		return http.StatusServiceUnavailable
+	}
+	if strings.HasPrefix(code, "upstream_") {
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}

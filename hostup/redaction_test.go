@@ -1,0 +1,128 @@
+package hostup_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hostup-exporter/hostup_exporter/hostup"
+)
+
+// echoAuth answers with a body that repeats the request's Authorization
+// header, as a misbehaving proxy might: the token must still not reach an
+// error message.
+func echoAuth(status int, contentType, format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token := strings.TrimPrefix(auth, "Bearer ")
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("X-Request-Id", "req_"+token)
+		w.WriteHeader(status)
+		fmt.Fprintf(w, format, auth, token)
+	}
+}
+
+func echoProblem(status int) http.HandlerFunc {
+	return echoAuth(status, "application/problem+json",
+		`{"type": "https://developer.hostup.se/errors/x#%[2]s", "title": "%[1]s", "status": 0, "detail": "key %[2]s refused", "code": "c_%[2]s", "requestId": "%[2]s"}`)
+}
+
+func TestTokenNeverInErrors(t *testing.T) {
+	hang := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		run     func(context.Context, *hostup.Client) error
+	}{
+		{"400 problem echoing the key", echoProblem(400), callVPSList},
+		{"401 problem echoing the key", echoProblem(401), callRoutedIPv6},
+		{"403 problem echoing the key", echoProblem(403), callRoutedIPv6},
+		{"404 problem echoing the key", echoProblem(404), callVPSNetwork},
+		{"409 problem echoing the key", echoProblem(409), callVPSNetwork},
+		{"500 retried until the retries run out", echoProblem(500), callVPSNetwork},
+		{"503 HTML page echoing the key", echoAuth(503, "text/html", "<html><body><pre>%s</pre> %s</body></html>"), callVPSNetwork},
+		{"502 JSON that is not a problem", echoAuth(502, "application/json", `{"echo": "%s", "token": "%s"}`), callVPSNetwork},
+		{"200 truncated JSON echoing the key", echoAuth(200, "application/json", `{"primaryIP": "%s", "vlanTag": "%s`), callVPSNetwork},
+		{"200 with the key as a wrongly typed value", echoAuth(200, "application/json", `{"primaryIP": "%s", "vlanTag": "%s"}`), callVPSNetwork},
+		{"200 HTML echoing the key", echoAuth(200, "text/html", `<p>%s %s</p>`), callRoutedIPv6},
+		{"429 then a call refused inside the window", echoAuth(429, "text/plain", "%s %s"), func(ctx context.Context, c *hostup.Client) error {
+			if err := callRoutedIPv6(ctx, c); err == nil {
+				return errors.New("no error from the 429")
+			} else if strings.Contains(err.Error(), testToken) {
+				return err
+			}
+			return callVPSNetwork(ctx, c)
+		}},
+		{"repeated cursor", jsonBody(200, `{"data": [], "nextCursor": "`+testToken+`"}`), func(ctx context.Context, c *hostup.Client) error {
+			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+		}},
+		{"too many pages", func(w http.ResponseWriter, r *http.Request) {
+			jsonBody(200, `{"data": [], "nextCursor": "`+testToken+r.URL.Query().Get("cursor")+`x"}`)(w, r)
+		}, func(ctx context.Context, c *hostup.Client) error {
+			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+		}},
+		{"deadline on a hanging server", hang, func(ctx context.Context, c *hostup.Client) error {
+			ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+			defer cancel()
+			return callVPSNetwork(ctx, c)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newFakeAPI(t, tt.handler)
+			c := newTestClient(t, api, hostup.WithMaxPages(2))
+			err := tt.run(t.Context(), c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			assertNoToken(t, err)
+		})
+	}
+
+	t.Run("transport error", func(t *testing.T) {
+		api := newFakeAPI(t, dropConnection)
+		assertNoToken(t, callRoutedIPv6(t.Context(), newTestClient(t, api)))
+	})
+	t.Run("configuration errors", func(t *testing.T) {
+		for _, args := range [][2]string{
+			{testToken, "https://cloud.hostup.se"}, // arguments swapped
+			{"ftp://" + testToken, testToken},
+			{"https://cloud.hostup.se/api/v2", testToken},
+			{"https://cloud.hostup.se", testToken + "\n"},
+		} {
+			_, err := hostup.NewClient(args[0], args[1])
+			assertNoToken(t, err)
+		}
+	})
+}
+
+// assertNoToken checks err's message in every format, and that of every
+// error in its chain, for the token.
+func assertNoToken(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	queue := []error{err}
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			if s := fmt.Sprintf(format, e); strings.Contains(s, testToken) {
+				t.Errorf("%s of %T contains the token: %s", format, e, s)
+			}
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			if next := u.Unwrap(); next != nil {
+				queue = append(queue, next)
+			}
+		case interface{ Unwrap() []error }:
+			queue = append(queue, u.Unwrap()...)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	sloggokit "github.com/tjhop/slog-gokit"
+)
+
+// newLogger builds the go-kit logger from --log.format and --log.level.
+func newLogger(format, lvl string) log.Logger {
+	var logger log.Logger
+	if format == "json" {
+		logger = log.NewJSONLogger(log.NewSyncWriter(os.Stderr))
+	} else {
+		logger = log.NewLogfmtLogger(log.NewSyncWriter(os.Stderr))
+	}
+	var allow level.Option
+	switch lvl {
+	case "debug":
+		allow = level.AllowDebug()
+	case "warn":
+		allow = level.AllowWarn()
+	case "error":
+		allow = level.AllowError()
+	default:
+		allow = level.AllowInfo()
+	}
+	logger = level.NewFilter(logger, allow)
+	return log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+}
+
+// slogLogger bridges the go-kit logger for exporter-toolkit, which takes a
+// *slog.Logger. Levels are left to the go-kit filter.
+func slogLogger(logger log.Logger) *slog.Logger {
+	return slog.New(sloggokit.NewGoKitHandler(logger, slog.LevelDebug))
+}

@@ -1,0 +1,145 @@
+// Command hostup_exporter exports HostUp cloud API state (routed IPv6, VPS
+// IP quotas, IP-change quota, interfaces, private subnets and action gates)
+// as Prometheus metrics.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/hostup-exporter/hostup_exporter/collector"
+	"github.com/hostup-exporter/hostup_exporter/config"
+	"github.com/hostup-exporter/hostup_exporter/server"
+)
+
+const exporterName = "hostup_exporter"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	app := kingpin.New(exporterName, "Prometheus exporter for the HostUp cloud API.")
+	var (
+		configFile   = app.Flag("config.file", "Path to the YAML configuration file. Without it, one account named \"default\" is read with the token from --hostup.token-file or $HOSTUP_API_TOKEN.").String()
+		configCheck  = app.Flag("config.check", "Validate the configuration (and read its token sources), then exit.").Bool()
+		apiURL       = app.Flag("hostup.api-url", "HostUp API base URL, in zero-config mode.").Default(config.DefaultAPIURL).String()
+		tokenFile    = app.Flag("hostup.token-file", "File holding the HostUp API key, in zero-config mode (else $HOSTUP_API_TOKEN).").String()
+		metricsPath  = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		maxRequests  = app.Flag("web.max-requests", "Maximum number of parallel scrape requests; 0 disables the limit.").Default("40").Int()
+		toolkitFlags = kingpinflag.AddFlags(app, ":9977")
+		logLevel     = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
+		logFormat    = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
+	)
+	app.Version(version.Print(exporterName))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", exporterName, err)
+		return 2
+	}
+
+	logger := newLogger(*logFormat, *logLevel)
+	load := func() (*config.Config, error) {
+		if *configFile != "" {
+			return config.Load(*configFile, os.Getenv)
+		}
+		return config.ZeroConfig(*apiURL, *tokenFile, os.Getenv)
+	}
+
+	cfg, err := load()
+	if err != nil {
+		level.Error(logger).Log("msg", "invalid configuration", "err", err)
+		return 1
+	}
+	if *configCheck {
+		level.Info(logger).Log("msg", "configuration is valid", "accounts", len(cfg.Accounts))
+		return 0
+	}
+
+	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info())
+	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
+
+	exporter := collector.NewExporter(logger, exporterName+"/"+version.Version, nil)
+	defer exporter.Close()
+	if err := exporter.ApplyConfig(cfg); err != nil {
+		level.Error(logger).Log("msg", "invalid configuration", "err", err)
+		return 1
+	}
+	safeConfig := config.NewSafeConfig(cfg)
+
+	self := prometheus.NewRegistry()
+	self.MustRegister(
+		versioncollector.NewCollector("hostup_exporter"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	reloader := server.NewReloader(self, load, exporter.ApplyConfig, safeConfig, logger)
+	handlers := &server.Handlers{
+		Exporter:            exporter,
+		Config:              safeConfig,
+		Self:                self,
+		Logger:              logger,
+		MaxRequestsInFlight: *maxRequests,
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle(*metricsPath, handlers.Metrics())
+	mux.Handle("/probe", handlers.Probe())
+	mux.Handle("/-/reload", reloader.Handler())
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.Handle("/exporter-metrics", promhttp.HandlerFor(self, promhttp.HandlerOpts{}))
+	if *metricsPath != "/" {
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "HostUp Exporter",
+			Description: "Prometheus exporter for the HostUp cloud API",
+			Version:     version.Info(),
+			Links: []web.LandingLinks{
+				{Address: *metricsPath, Text: "Metrics (all accounts)"},
+				{Address: "/exporter-metrics", Text: "Exporter's own metrics"},
+				{Address: "/probe?account=" + cfg.Accounts[0].Name, Text: "Probe one account"},
+			},
+		})
+		if err != nil {
+			level.Error(logger).Log("err", err)
+			return 1
+		}
+		mux.Handle("/", landing)
+	}
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	stop := make(chan struct{})
+	go reloader.WatchSignals(stop)
+	defer close(stop)
+
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		level.Info(logger).Log("msg", "shutting down")
+		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = srv.Shutdown(shutdown)
+	}()
+
+	if err := web.ListenAndServe(srv, toolkitFlags, slogLogger(logger)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		level.Error(logger).Log("msg", "HTTP server failed", "err", err)
+		return 1
+	}
+	return 0
+}

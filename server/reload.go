@@ -1,0 +1,99 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hostup-exporter/hostup_exporter/config"
+)
+
+// Reloader re-reads the configuration and token files and applies them.
+// A config that fails to load or apply leaves the running one in place.
+type Reloader struct {
+	Load   func() (*config.Config, error)
+	Apply  func(*config.Config) error
+	Config *config.SafeConfig
+	Logger log.Logger
+
+	mu        sync.Mutex
+	success   prometheus.Gauge
+	timestamp prometheus.Gauge
+}
+
+// NewReloader returns a reloader whose status metrics are registered on reg.
+func NewReloader(reg prometheus.Registerer, load func() (*config.Config, error), apply func(*config.Config) error, sc *config.SafeConfig, logger log.Logger) *Reloader {
+	r := &Reloader{
+		Load: load, Apply: apply, Config: sc, Logger: logger,
+		success: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hostup_config_last_reload_successful",
+			Help: "Whether the last configuration reload attempt was successful.",
+		}),
+		timestamp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hostup_config_last_reload_success_timestamp_seconds",
+			Help: "Timestamp of the last successful configuration reload.",
+		}),
+	}
+	reg.MustRegister(r.success, r.timestamp)
+	r.success.Set(1)
+	r.timestamp.SetToCurrentTime()
+	return r
+}
+
+// Reload loads and applies the configuration.
+func (r *Reloader) Reload() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cfg, err := r.Load()
+	if err == nil {
+		err = r.Apply(cfg)
+	}
+	if err != nil {
+		r.success.Set(0)
+		level.Error(r.Logger).Log("msg", "reloading configuration failed; the previous configuration stays in use", "err", err)
+		return err
+	}
+	r.Config.Set(cfg)
+	r.success.Set(1)
+	r.timestamp.SetToCurrentTime()
+	level.Info(r.Logger).Log("msg", "configuration reloaded")
+	return nil
+}
+
+// Handler serves POST /-/reload.
+func (r *Reloader) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost && req.Method != http.MethodPut {
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "use POST to reload the configuration", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := r.Reload(); err != nil {
+			http.Error(w, fmt.Sprintf("failed to reload config: %s", err), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "configuration reloaded")
+	})
+}
+
+// WatchSignals reloads on every SIGHUP until stop is closed.
+func (r *Reloader) WatchSignals(stop <-chan struct{}) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			_ = r.Reload()
+		case <-stop:
+			return
+		}
+	}
+}

@@ -1,0 +1,119 @@
+// Package server holds hostup_exporter's HTTP endpoints: /metrics, /probe
+// and /-/reload.
+package server
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hostup-exporter/hostup_exporter/collector"
+	"github.com/hostup-exporter/hostup_exporter/config"
+)
+
+// Handlers serves scrapes of the configured accounts.
+type Handlers struct {
+	Exporter *collector.Exporter
+	Config   *config.SafeConfig
+	// Self holds the exporter's own metrics (build info, Go, process,
+	// reload status), served on /metrics beside the accounts.
+	Self   prometheus.Gatherer
+	Logger log.Logger
+	// MaxRequestsInFlight bounds concurrent scrapes; 0 means no bound.
+	MaxRequestsInFlight int
+
+	inflight chan struct{}
+}
+
+// Metrics returns the /metrics handler: every account and the exporter's
+// own metrics.
+func (h *Handlers) Metrics() http.Handler {
+	return h.limit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.serve(w, r, nil, true)
+	}))
+}
+
+// Probe returns the /probe handler (the multi-target exporter pattern): one
+// configured account, named by ?account=, from a fresh registry. The request
+// can only pick among configured accounts: it never supplies a URL, host or
+// token, so no request can point the exporter elsewhere.
+func (h *Handlers) Probe() http.Handler {
+	return h.limit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Query().Get("account")
+		if name == "" {
+			http.Error(w, "missing parameter: account", http.StatusBadRequest)
+			return
+		}
+		if !h.Exporter.HasAccount(name) {
+			http.Error(w, "unknown account "+strconv.Quote(html.EscapeString(name)), http.StatusBadRequest)
+			return
+		}
+		h.serve(w, r, []string{name}, false)
+	}))
+}
+
+func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, accounts []string, self bool) {
+	ctx, cancel := context.WithTimeout(r.Context(), h.scrapeTimeout(r))
+	defer cancel()
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(h.Exporter.Collector(ctx, accounts...))
+	var g prometheus.Gatherer = registry
+	if self && h.Self != nil {
+		g = prometheus.Gatherers{h.Self, registry}
+	}
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		ErrorLog:      promLogger{h.Logger},
+		ErrorHandling: promhttp.ContinueOnError,
+	}).ServeHTTP(w, r)
+}
+
+// scrapeTimeout is scrape.timeout, shortened to fit Prometheus' own scrape
+// timeout (X-Prometheus-Scrape-Timeout-Seconds) minus scrape.timeout_offset,
+// so that a scrape answers with what it has before Prometheus gives up.
+func (h *Handlers) scrapeTimeout(r *http.Request) time.Duration {
+	sc := h.Config.Get().Scrape
+	timeout := sc.Timeout
+	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
+		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 && secs < 1e6 {
+			prom := time.Duration(secs*float64(time.Second)) - sc.TimeoutOffset
+			// Never below a floor: a tiny or negative budget would
+			// only ever serve the cache.
+			prom = max(prom, 100*time.Millisecond)
+			timeout = min(timeout, prom)
+		}
+	}
+	return timeout
+}
+
+func (h *Handlers) limit(next http.Handler) http.Handler {
+	if h.MaxRequestsInFlight <= 0 {
+		return next
+	}
+	if h.inflight == nil {
+		h.inflight = make(chan struct{}, h.MaxRequestsInFlight)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case h.inflight <- struct{}{}:
+			defer func() { <-h.inflight }()
+			next.ServeHTTP(w, r)
+		default:
+			http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
+		}
+	})
+}
+
+type promLogger struct{ logger log.Logger }
+
+func (l promLogger) Println(v ...interface{}) {
+	level.Error(l.logger).Log("msg", "error gathering metrics", "err", fmt.Sprint(v...))
+}
