@@ -9,8 +9,10 @@ import (
 	sloggokit "github.com/tjhop/slog-gokit"
 )
 
-// newLogger builds the go-kit logger from --log.format and --log.level.
-func newLogger(format, lvl string) log.Logger {
+// newLogger builds the go-kit logger from --log.format and --log.level, and
+// its slog bridge for exporter-toolkit. The bridge gets the logger without
+// our ts and caller keys: slog records carry their own time and caller.
+func newLogger(format, lvl string) (log.Logger, *slog.Logger) {
 	var logger log.Logger
 	if format == "json" {
 		logger = log.NewJSONLogger(log.NewSyncWriter(os.Stderr))
@@ -29,11 +31,7 @@ func newLogger(format, lvl string) log.Logger {
 		allow = level.AllowInfo()
 	}
 	logger = level.NewFilter(logger, allow)
-	return log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-}
-
-// slogLogger bridges the go-kit logger for exporter-toolkit, which takes a
-// *slog.Logger. Levels are left to the go-kit filter.
-func slogLogger(logger log.Logger) *slog.Logger {
-	return slog.New(sloggokit.NewGoKitHandler(logger, slog.LevelDebug))
+	// Levels are left to the go-kit filter.
+	bridge := slog.New(sloggokit.NewGoKitHandler(logger, slog.LevelDebug))
+	return log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller), bridge
 }

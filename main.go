@@ -54,7 +54,7 @@ func run(args []string) int {
 		return 2
 	}
 
-	logger := newLogger(*logFormat, *logLevel)
+	logger, slogger := newLogger(*logFormat, *logLevel)
 	load := func() (*config.Config, error) {
 		if *configFile != "" {
 			return config.Load(*configFile, os.Getenv)
@@ -137,7 +137,7 @@ func run(args []string) int {
 		_ = srv.Shutdown(shutdown)
 	}()
 
-	if err := web.ListenAndServe(srv, toolkitFlags, slogLogger(logger)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := web.ListenAndServe(srv, toolkitFlags, slogger); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		level.Error(logger).Log("msg", "HTTP server failed", "err", err)
 		return 1
 	}

@@ -38,9 +38,10 @@ done
 echo "Simulated HostUp API ($vps VPSes) at $url"
 echo "hostup_exporter at http://127.0.0.1:$port/metrics"
 echo
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^hostup_(up|scrape_success|routed_ipv6_pool_allocated_ratio|vps_ip_available|vps_network_action_allowed\{.*canAddIpv4)' | head -20
+curl -fsS "http://127.0.0.1:$port/metrics" > "$work/metrics"
+grep -E '^hostup_(up|scrape_success|routed_ipv6_pool_allocated_ratio|vps_network_action_allowed\{.*canAddIpv4.*\} 0)' "$work/metrics" | awk 'NR <= 16'
 echo "..."
-echo "$(curl -fsS "http://127.0.0.1:$port/metrics" | grep -c '^hostup_') hostup_* series in all."
+echo "$(grep -c '^hostup_' "$work/metrics") hostup_* series in all."
 if [ "${DEMO_ONESHOT:-}" = 1 ]; then exit 0; fi
 echo
 echo "Open http://127.0.0.1:$port/ in a browser, or curl it. Ctrl-C stops both."

@@ -145,11 +145,12 @@ func newDemoVPS(i int, name string) demoVPS {
 				v.ipv6Limit = 1
 			}
 		}
-		v.extraIPv4 = i%10 == 0
 	}
 	if i%7 == 3 {
 		v.ipv4Limit = 1
 	}
+	// A second address fills a limit of 2.
+	v.extraIPv4 = v.ipv4 != nil && i%10 == 0 && v.ipv4Limit == 2
 	v.private = i%3 == 2
 	v.subnet = (i / 3) % 4
 	switch {
