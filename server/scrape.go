@@ -8,6 +8,8 @@ import (
 	"html"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-kit/log"
@@ -27,10 +29,13 @@ type Handlers struct {
 	// reload status), served on /metrics beside the accounts.
 	Self   prometheus.Gatherer
 	Logger log.Logger
-	// MaxRequestsInFlight bounds concurrent scrapes; 0 means no bound.
+	// MaxRequestsInFlight bounds concurrent scrapes, /metrics and /probe
+	// together; 0 means no bound. It is read when the first of Metrics and
+	// Probe is called.
 	MaxRequestsInFlight int
 
-	inflight chan struct{}
+	inflightOnce sync.Once
+	inflight     chan struct{} // shared by every handler; nil: no bound
 }
 
 // Metrics returns the /metrics handler: every account and the exporter's
@@ -94,17 +99,22 @@ func (h *Handlers) scrapeTimeout(r *http.Request) time.Duration {
 	return timeout
 }
 
+// limit bounds next by the semaphore that every handler of h shares. The
+// semaphore is made once, so Metrics and Probe may be called concurrently.
 func (h *Handlers) limit(next http.Handler) http.Handler {
-	if h.MaxRequestsInFlight <= 0 {
+	h.inflightOnce.Do(func() {
+		if h.MaxRequestsInFlight > 0 {
+			h.inflight = make(chan struct{}, h.MaxRequestsInFlight)
+		}
+	})
+	sem := h.inflight
+	if sem == nil {
 		return next
-	}
-	if h.inflight == nil {
-		h.inflight = make(chan struct{}, h.MaxRequestsInFlight)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
-		case h.inflight <- struct{}{}:
-			defer func() { <-h.inflight }()
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
 			next.ServeHTTP(w, r)
 		default:
 			http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
@@ -112,8 +122,24 @@ func (h *Handlers) limit(next http.Handler) http.Handler {
 	})
 }
 
+// promLogger logs promhttp's errors. promhttp calls Println with its own
+// message and then the error ("error gathering metrics:", err; "error
+// encoding and sending metric family:", err): the message becomes msg and
+// the rest err, so an encoding failure is not reported as a gathering one.
 type promLogger struct{ logger log.Logger }
 
 func (l promLogger) Println(v ...interface{}) {
-	level.Error(l.logger).Log("msg", "error gathering metrics", "err", fmt.Sprint(v...))
+	msg, rest := "error serving metrics", v
+	if s, ok := firstString(v); ok && len(v) > 1 {
+		msg, rest = strings.TrimSuffix(s, ":"), v[1:]
+	}
+	level.Error(l.logger).Log("msg", msg, "err", strings.TrimSuffix(fmt.Sprintln(rest...), "\n"))
+}
+
+func firstString(v []interface{}) (string, bool) {
+	if len(v) == 0 {
+		return "", false
+	}
+	s, ok := v[0].(string)
+	return s, ok
 }
