@@ -203,12 +203,7 @@ func (s *Server) setRetryAfter(h http.Header, d time.Duration) {
 	h.Set("Retry-After", strconv.FormatInt(secs, 10))
 	h.Set("X-RateLimit-Limit", s.rate.limitText)
 	h.Set("X-RateLimit-Remaining", "0")
-	// RFC 3339 here has whole seconds: round up, never before Retry-After.
-	reset := time.Now().Add(time.Duration(secs) * time.Second)
-	if t := reset.Truncate(time.Second); t.Before(reset) {
-		reset = t.Add(time.Second)
-	}
-	h.Set("X-RateLimit-Reset", reset.UTC().Format(time.RFC3339))
+	h.Set("X-RateLimit-Reset", formatReset(time.Now().Add(time.Duration(secs)*time.Second)))
 }
 
 // problem answers an RFC 7807 problem as the API itself would, spending rate

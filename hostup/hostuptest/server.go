@@ -90,11 +90,11 @@ func WithLatency(d time.Duration) Option {
 	return func(s *Server) { s.latency = max(d, 0) }
 }
 
-// WithPageSize caps the page size of GET /api/v2/vps at n (1..100). Without
-// it the server honours ?limit= (default 20, at most 100).
+// WithPageSize caps the page size of GET /api/v2/vps at n (1..100; 0 is no
+// cap). Without it the server honours ?limit= (default 20, at most 100).
 func WithPageSize(n int) Option {
-	if n < 1 || n > maxPageSize {
-		panic(fmt.Sprintf("hostuptest: WithPageSize(%d): want 1..%d", n, maxPageSize))
+	if n < 0 || n > maxPageSize {
+		panic(fmt.Sprintf("hostuptest: WithPageSize(%d): want 1..%d, or 0 for no cap", n, maxPageSize))
 	}
 	return func(s *Server) { s.pageSize = n }
 }
@@ -529,8 +529,17 @@ type rateBudget struct {
 func (b *rateBudget) start(now time.Time) {
 	b.limitText = strconv.Itoa(b.limit)
 	b.remaining = b.limit
-	b.reset = now.Truncate(time.Second).Add(b.window)
-	b.resetText = b.reset.UTC().Format(time.RFC3339)
+	b.reset = now.Add(b.window)
+	b.resetText = formatReset(b.reset)
+}
+
+// formatReset rounds up to whole seconds, as RFC 3339 here has no fraction:
+// a client waiting until the reset never comes back early.
+func formatReset(t time.Time) string {
+	if r := t.Truncate(time.Second); r.Before(t) {
+		t = r.Add(time.Second)
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // setHeaders spends one request of the budget and reports it.
@@ -541,7 +550,7 @@ func (b *rateBudget) setHeaders(h http.Header, now time.Time) {
 			b.reset = b.reset.Add(b.window)
 		}
 		b.remaining = b.limit
-		b.resetText = b.reset.UTC().Format(time.RFC3339)
+		b.resetText = formatReset(b.reset)
 	}
 	if b.remaining > 0 {
 		b.remaining--
