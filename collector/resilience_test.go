@@ -1,0 +1,133 @@
+package collector
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+)
+
+// A list whose cursor repeats fails the list, but the VPSes of the last good
+// list are still read.
+func TestRepeatedCursorFallsBackToLastGoodList(t *testing.T) {
+	acct := hostuptest.DemoAccount(12)
+	srv := newFake(t, acct, hostuptest.WithPageSize(5))
+	e := newTestExporter(t, testConfig(t, srv.URL, "", ""))
+	scrape(t, e, 10*time.Second)
+
+	srv.Fail(hostuptest.Endpoint("vps_list"), hostuptest.Fault{RepeatCursor: true})
+	srv.ResetCalls()
+	out := exposition(t, scrape(t, e, 10*time.Second), healthMetrics...)
+	for _, want := range []string{
+		`hostup_up{account="production"} 0`,
+		`hostup_scrape_success{account="production",endpoint="vps_list"} 0`,
+		`hostup_scrape_success{account="production",endpoint="vps_network"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+	active := 0
+	for _, v := range acct.VPS {
+		if v.ServiceStatus == "active" {
+			active++
+		}
+	}
+	if got := srv.Calls("vps_network"); got != active {
+		t.Errorf("%d network reads with a broken list, want %d (the last good list's active VPSes)", got, active)
+	}
+	if got := strings.Count(out, "hostup_vps_network_scrape_success{"); got != active {
+		t.Errorf("%d VPS success series, want %d", got, active)
+	}
+}
+
+// Slow answers past the scrape deadline: the scrape returns at its deadline
+// with what it has, and the read goes on to fill the cache for the next.
+func TestSlowAPIPartialScrape(t *testing.T) {
+	srv := newFake(t, hostuptest.DocsAccount(), hostuptest.WithLatency(300*time.Millisecond))
+	e := newTestExporter(t, testConfig(t, srv.URL, "", ""))
+	start := time.Now()
+	g := scrape(t, e, 100*time.Millisecond)
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("scrape with a 100ms deadline took %s", took)
+	}
+	compareText(t, g, `
+# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
+# TYPE hostup_up gauge
+hostup_up{account="production"} 0
+`, "hostup_up")
+
+	// The next scrape joins the read in flight and gets all of it.
+	g = scrape(t, e, 5*time.Second)
+	compareText(t, g, `
+# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
+# TYPE hostup_up gauge
+hostup_up{account="production"} 1
+`, "hostup_up")
+	if n := srv.Calls("routed_ipv6"); n != 1 {
+		t.Errorf("routed IPv6 read %d times, want 1: the second scrape should join the first read", n)
+	}
+}
+
+// max_requests_per_second paces the account's calls.
+func TestPacing(t *testing.T) {
+	acct := hostuptest.DemoAccount(6)
+	srv := newFake(t, acct)
+	e := newTestExporter(t, testConfig(t, srv.URL, "", "  max_requests_per_second: 20\n"))
+	start := time.Now()
+	scrape(t, e, 10*time.Second)
+	took := time.Since(start)
+	calls := srv.TotalCalls()
+	// A burst of 1 at 20/s: the n-th call waits (n-1)/20 s.
+	if min := time.Duration(calls-1) * 50 * time.Millisecond; took < min-10*time.Millisecond {
+		t.Errorf("%d calls took %s with 20 calls/s, want at least %s", calls, took, min)
+	}
+}
+
+// A rejected key is logged once, not on every scrape, and the log line says
+// which scope is probably missing.
+func TestAuthFailureLoggedOnce(t *testing.T) {
+	srv := newFake(t, hostuptest.DocsAccount())
+	srv.Fail(hostuptest.Endpoint("routed_ipv6"), hostuptest.Fault{Status: 403, Code: "forbidden"})
+	var buf syncBuffer
+	e := NewExporter(log.NewLogfmtLogger(&buf), "hostup_exporter/test", nil)
+	if err := e.ApplyConfig(testConfig(t, srv.URL, "", "")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	for i := 0; i < 3; i++ {
+		scrape(t, e, 5*time.Second)
+	}
+	logs := buf.String()
+	if n := strings.Count(logs, "refused the key"); n != 1 {
+		t.Errorf("auth failure logged %d times over 3 scrapes, want 1:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, "read:network") {
+		t.Errorf("log does not name the scope read:network:\n%s", logs)
+	}
+	if strings.Contains(logs, testToken) {
+		t.Error("token in the log")
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
