@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +37,7 @@ func main() {
 }
 
 func run(args []string) int {
+	hup := server.NotifyHUP()
 	app := kingpin.New(exporterName, "Prometheus exporter for the HostUp cloud API.")
 	var (
 		configFile   = app.Flag("config.file", "Path to the YAML configuration file. Without it, one account named \"default\" is read with the token from --hostup.token-file or $HOSTUP_API_TOKEN.").String()
@@ -55,6 +58,10 @@ func run(args []string) int {
 	}
 
 	logger, slogger := newLogger(*logFormat, *logLevel)
+	if err := checkTelemetryPath(*metricsPath); err != nil {
+		level.Error(logger).Log("msg", "invalid --web.telemetry-path", "err", err)
+		return 1
+	}
 	load := func() (*config.Config, error) {
 		if *configFile != "" {
 			return config.Load(*configFile, os.Getenv)
@@ -124,12 +131,16 @@ func run(args []string) int {
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	stop := make(chan struct{})
-	go reloader.WatchSignals(stop)
+	go reloader.WatchSignals(hup, stop)
 	defer close(stop)
 
+	// On SIGINT or SIGTERM, stop listening and let scrapes in flight finish
+	// (up to 10s) before the accounts are closed.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		<-ctx.Done()
 		level.Info(logger).Log("msg", "shutting down")
 		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
@@ -141,5 +152,20 @@ func run(args []string) int {
 		level.Error(logger).Log("msg", "HTTP server failed", "err", err)
 		return 1
 	}
+	<-drained
 	return 0
+}
+
+// reservedPaths are served by the exporter itself; the metrics path must
+// not take one of them.
+var reservedPaths = []string{"/", "/probe", "/-/reload", "/-/healthy", "/exporter-metrics"}
+
+func checkTelemetryPath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%q must start with /", p)
+	}
+	if slices.Contains(reservedPaths[1:], p) {
+		return fmt.Errorf("%q is taken by another endpoint of the exporter", p)
+	}
+	return nil
 }

@@ -83,10 +83,17 @@ func (r *Reloader) Handler() http.Handler {
 	})
 }
 
-// WatchSignals reloads on every SIGHUP until stop is closed.
-func (r *Reloader) WatchSignals(stop <-chan struct{}) {
+// NotifyHUP subscribes to SIGHUP. Call it first thing at startup: until a
+// process subscribes, SIGHUP's default action kills it.
+func NotifyHUP() chan os.Signal {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	return hup
+}
+
+// WatchSignals reloads on every signal from hup until stop is closed, then
+// unsubscribes hup.
+func (r *Reloader) WatchSignals(hup chan os.Signal, stop <-chan struct{}) {
 	defer signal.Stop(hup)
 	for {
 		select {

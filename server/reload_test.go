@@ -430,9 +430,10 @@ func TestWatchSignals(t *testing.T) {
 	f := newReloadFixture(t)
 	stop := make(chan struct{})
 	done := make(chan struct{})
+	hup := NotifyHUP()
 	go func() {
 		defer close(done)
-		f.r.WatchSignals(stop)
+		f.r.WatchSignals(hup, stop)
 	}()
 	waitFor(t, "a reload on SIGHUP", func() bool {
 		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
