@@ -164,11 +164,12 @@ func (e *emitter) emitInterface(ifc *hostup.Interface, account, id, name string)
 	}
 }
 
-// addressFamily is the address's type as the API gives it, or, when that is
-// null, the family its text shows.
+// addressFamily is the address's type as the API gives it (lower-cased, so
+// "IPv6" and "ipv6" are one family), or, when that is null, the family its
+// text shows.
 func addressFamily(a *hostup.Address) string {
 	if a.Type != nil {
-		return *a.Type
+		return strings.ToLower(*a.Type)
 	}
 	if a.IP == nil {
 		return ""
