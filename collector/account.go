@@ -56,8 +56,8 @@ type Account struct {
 }
 
 type stampedNetwork struct {
-	network *hostup.VPSNetwork
-	at      time.Time
+	read *hostup.NetworkRead // read.Network is never nil
+	at   time.Time
 }
 
 type outcome uint8
@@ -315,13 +315,18 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 }
 
 func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
-	network, err := a.client.VPSNetwork(ctx, id)
+	// The last read, whatever its age: an unchanged body is not decoded
+	// again (hostup.Client.VPSNetworkSince).
+	a.mu.Lock()
+	prev := a.networks[id].read
+	a.mu.Unlock()
+	read, err := a.client.VPSNetworkSince(ctx, id, prev)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch {
 	case err == nil:
 		r.vps[id] = succeeded
-		a.networks[id] = stampedNetwork{network, a.now()}
+		a.networks[id] = stampedNetwork{read, a.now()}
 		delete(a.authLog, hostup.EndpointVPSNetwork)
 	case hostup.IsNotFound(err) && !a.ids[id]:
 		// Deleted between the list and this read: not a failure.
@@ -429,7 +434,7 @@ func (a *Account) snapshotLocked(r *round, now time.Time) *Snapshot {
 			v.Name = n
 		}
 		if n, ok := a.networks[t.id]; ok && (v.OK || a.fresh(n.at, now)) {
-			v.Network, v.At = n.network, n.at
+			v.Network, v.At = n.read.Network, n.at
 		}
 		s.VPS = append(s.VPS, v)
 	}

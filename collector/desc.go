@@ -6,21 +6,28 @@
 // Nothing here speaks HTTP itself: all API calls go through package hostup.
 package collector
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 const namespace = "hostup"
 
 // typedDesc pairs a descriptor with its value type so that rendering code
-// cannot emit a gauge as a counter by accident.
+// cannot emit a gauge as a counter by accident, and with what its label
+// names need for rendering (sample.go).
 type typedDesc struct {
 	desc      *prometheus.Desc
 	valueType prometheus.ValueType
+	labels    *labelSet
 }
 
 func newGauge(name, help string, labels ...string) typedDesc {
 	return typedDesc{
 		desc:      prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil),
 		valueType: prometheus.GaugeValue,
+		labels:    newLabelSet(labels),
 	}
 }
 
@@ -30,30 +37,30 @@ func newGauge(name, help string, labels ...string) typedDesc {
 // null id, say) would make the registry reject the metric family.
 type emitter struct {
 	ch   chan<- prometheus.Metric
-	seen map[*prometheus.Desc]map[string]struct{}
-	key  []byte
+	seen *seenSet
+	slab *slab
 }
 
 func newEmitter(ch chan<- prometheus.Metric) *emitter {
-	return &emitter{ch: ch, seen: make(map[*prometheus.Desc]map[string]struct{})}
+	return &emitter{ch: ch, seen: newSeenSet(), slab: newSlab()}
 }
 
 func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
-	e.key = e.key[:0]
-	for _, l := range labels {
-		e.key = append(e.key, l...)
-		e.key = append(e.key, 0xff) // cannot occur in valid UTF-8 label values
-	}
-	seen := e.seen[d.desc]
-	if seen == nil {
-		seen = make(map[string]struct{})
-		e.seen[d.desc] = seen
-	}
-	if _, dup := seen[string(e.key)]; dup {
+	if !e.seen.add(d.desc, labels) {
 		return
 	}
-	seen[string(e.key)] = struct{}{}
-	e.ch <- prometheus.MustNewConstMetric(d.desc, d.valueType, value, labels...)
+	if len(labels) != len(d.labels.names) {
+		// A bug in this package, as MustNewConstMetric would have it.
+		panic(fmt.Sprintf("collector: %s: %d label values for %d labels", d.desc, len(labels), len(d.labels.names)))
+	}
+	if d.valueType != prometheus.GaugeValue {
+		e.ch <- prometheus.MustNewConstMetric(d.desc, d.valueType, value, labels...)
+		return
+	}
+	// Label values are not checked for UTF-8 here: they come from decoded
+	// JSON, which never holds invalid UTF-8, and the registry checks every
+	// label value of every series anyway.
+	e.ch <- e.slab.newSample(d, value, labels)
 }
 
 // emitOptional emits only when the API gave a value: a null field gives no

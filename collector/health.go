@@ -50,16 +50,24 @@ func (e *emitter) emitSnapshot(s *Snapshot, took time.Duration) {
 	for i := range s.List {
 		e.emitVPSInfo(a, &s.List[i])
 	}
+	// Each VPS's series carry its id, so duplicates are only looked for
+	// within one VPS (dedupe.go). That needs each id once: an Account's
+	// snapshot has that already (a round reads each VPS once), this makes
+	// sure of it for any other.
+	ids := make(map[string]struct{}, len(s.VPS))
 	for i := range s.VPS {
 		v := &s.VPS[i]
-		if v.Gone {
+		if _, dup := ids[v.ID]; v.Gone || dup {
 			continue
 		}
+		ids[v.ID] = struct{}{}
+		e.seen.enterVPS()
 		e.emit(vpsNetworkScrapeSuccess, boolToFloat(v.OK), a, v.ID, v.Name)
 		if v.Network != nil {
 			e.emitTimestamp(vpsNetworkLastSuccess, v.At, a, v.ID, v.Name)
 			e.emitVPSNetwork(a, v.ID, v.Name, v.Network)
 		}
+		e.seen.leaveVPS()
 	}
 }
 
