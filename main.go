@@ -90,17 +90,18 @@ func run(args []string) int {
 	}
 	safeConfig := config.NewSafeConfig(cfg)
 
-	self := prometheus.NewRegistry()
-	self.MustRegister(
+	selfCollectors := []prometheus.Collector{
 		versioncollector.NewCollector("hostup_exporter"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+	}
+	self := prometheus.NewRegistry()
+	self.MustRegister(selfCollectors...)
 	reloader := server.NewReloader(self, load, exporter.ApplyConfig, safeConfig, logger)
 	handlers := &server.Handlers{
 		Exporter:            exporter,
 		Config:              safeConfig,
-		Self:                self,
+		Self:                append(selfCollectors, reloader),
 		Logger:              logger,
 		MaxRequestsInFlight: *maxRequests,
 	}

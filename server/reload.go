@@ -28,7 +28,7 @@ type Reloader struct {
 	timestamp prometheus.Gauge
 }
 
-// NewReloader returns a reloader whose status metrics are registered on reg.
+// NewReloader returns a reloader, registered on reg for its status metrics.
 func NewReloader(reg prometheus.Registerer, load func() (*config.Config, error), apply func(*config.Config) error, sc *config.SafeConfig, logger log.Logger) *Reloader {
 	r := &Reloader{
 		Load: load, Apply: apply, Config: sc, Logger: logger,
@@ -41,10 +41,22 @@ func NewReloader(reg prometheus.Registerer, load func() (*config.Config, error),
 			Help: "Timestamp of the last successful configuration reload.",
 		}),
 	}
-	reg.MustRegister(r.success, r.timestamp)
+	reg.MustRegister(r)
 	r.success.Set(1)
 	r.timestamp.SetToCurrentTime()
 	return r
+}
+
+// Describe implements prometheus.Collector: the reload status metrics.
+func (r *Reloader) Describe(ch chan<- *prometheus.Desc) {
+	r.success.Describe(ch)
+	r.timestamp.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (r *Reloader) Collect(ch chan<- prometheus.Metric) {
+	r.success.Collect(ch)
+	r.timestamp.Collect(ch)
 }
 
 // Reload loads and applies the configuration.

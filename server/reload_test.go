@@ -373,6 +373,7 @@ func TestReloadAppliesToHandlers(t *testing.T) {
 		return cfg, cfg.ResolveTokens(func(string) string { return testToken })
 	}
 	r := NewReloader(env.self, load, env.exporter.ApplyConfig, env.config, log.NewNopLogger())
+	env.h.Self = append(env.h.Self, r) // as main wires it
 	reload := func(y string) *httptest.ResponseRecorder {
 		mu.Lock()
 		yaml = y

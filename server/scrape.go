@@ -25,9 +25,11 @@ import (
 type Handlers struct {
 	Exporter *collector.Exporter
 	Config   *config.SafeConfig
-	// Self holds the exporter's own metrics (build info, Go, process,
-	// reload status), served on /metrics beside the accounts.
-	Self   prometheus.Gatherer
+	// Self are the exporter's own collectors (build info, Go, process,
+	// reload status), served on /metrics beside the accounts. They are
+	// registered into each scrape's registry: one Gather, where merging a
+	// second gatherer would check and sort every family again.
+	Self   []prometheus.Collector
 	Logger log.Logger
 	// MaxRequestsInFlight bounds concurrent scrapes, /metrics and /probe
 	// together; 0 means no bound. It is read when the first of Metrics and
@@ -71,11 +73,10 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, accounts []stri
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(h.Exporter.Collector(ctx, accounts...))
-	var g prometheus.Gatherer = registry
-	if self && h.Self != nil {
-		g = prometheus.Gatherers{h.Self, registry}
+	if self {
+		registry.MustRegister(h.Self...)
 	}
-	promhttp.HandlerFor(g, promhttp.HandlerOpts{
+	promhttp.HandlerFor(registry, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{h.Logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)

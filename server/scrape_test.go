@@ -13,7 +13,6 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
@@ -299,16 +298,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// A gatherer that fails does not fail the scrape: the accounts are still
-// served, and the error is logged with promhttp's message, readably.
+// A self collector that fails does not fail the scrape: the accounts are
+// still served, and the error is logged with promhttp's message, readably.
 func TestGatherErrorIsLoggedAndScrapeContinues(t *testing.T) {
 	api := fakeAPI(t)
 	env := newEnv(t, parseConfig(t, "", account{"a", api.URL}), 0)
 	var logs syncBuffer
 	env.h.Logger = log.NewLogfmtLogger(&logs)
-	env.h.Self = prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		return nil, errors.New("self is broken")
-	})
+	env.h.Self = []prometheus.Collector{brokenCollector{}}
 
 	mfs := scrape(t, env.h.Metrics(), "/metrics")
 	if up, ok := upOf(mfs, "a"); !ok || up != 1 {
@@ -339,4 +336,14 @@ func TestPromLogger(t *testing.T) {
 			t.Errorf("Println(%q) logged %q, want %q", tc.args, got, tc.want)
 		}
 	}
+}
+
+// brokenCollector is a collector whose one metric fails.
+type brokenCollector struct{}
+
+func (brokenCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (brokenCollector) Collect(ch chan<- prometheus.Metric) {
+	desc := prometheus.NewDesc("hostup_exporter_test_broken", "Always fails.", nil, nil)
+	ch <- prometheus.NewInvalidMetric(desc, errors.New("self is broken"))
 }
