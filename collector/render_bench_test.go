@@ -162,16 +162,16 @@ func BenchmarkScrape(b *testing.B) {
 			srv := newFake(b, hostuptest.DemoAccount(n), hostuptest.WithPageSize(100), hostuptest.WithLatency(c.latency))
 			e := newTestExporter(b, benchConfig(b, srv.URL))
 			req := scrapeRequest(true)
-			self := selfRegistry()
+			self := selfCollectors()
 			serve := func(w http.ResponseWriter) {
-				// As server.Handlers.serve: a fresh registry for the
-				// accounts, merged with the exporter's own metrics.
+				// As server.Handlers.serve: a fresh registry with the
+				// accounts and the exporter's own collectors.
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
 				reg := prometheus.NewRegistry()
 				reg.MustRegister(e.Collector(ctx))
-				g := prometheus.Gatherers{self, reg}
-				promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, req)
+				reg.MustRegister(self...)
+				promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, req)
 			}
 			calls := srv.TotalCalls()
 			scrapes := perVPS(b, n, serve)
@@ -182,15 +182,13 @@ func BenchmarkScrape(b *testing.B) {
 	}
 }
 
-// selfRegistry holds the exporter's own metrics, as main.go builds it.
-func selfRegistry() *prometheus.Registry {
-	self := prometheus.NewRegistry()
-	self.MustRegister(
+// selfCollectors are the exporter's own collectors, as main.go builds them.
+func selfCollectors() []prometheus.Collector {
+	return []prometheus.Collector{
 		versioncollector.NewCollector("hostup_exporter"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	return self
+	}
 }
 
 // benchConfig is the load test's configuration: every VPS read, 16 network
