@@ -7,7 +7,10 @@
 package collector
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -90,4 +93,20 @@ func str(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// labelPair keys a count by the values of two labels.
+type labelPair struct{ a, b string }
+
+// sortedPairs returns the keys of counts in label order, so that counted
+// series come out in a stable order.
+func sortedPairs(counts map[labelPair]float64) []labelPair {
+	keys := make([]labelPair, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y labelPair) int {
+		return cmp.Or(strings.Compare(x.a, y.a), strings.Compare(x.b, y.b))
+	})
+	return keys
 }

@@ -1,15 +1,14 @@
 package collector
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-kit/log"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/syncbuf"
 )
 
 // A list whose cursor repeats fails the list, but the VPSes of the last good
@@ -94,7 +93,7 @@ func TestPacing(t *testing.T) {
 func TestAuthFailureLoggedOnce(t *testing.T) {
 	srv := newFake(t, hostuptest.DocsAccount())
 	srv.Fail(hostuptest.Endpoint("routed_ipv6"), hostuptest.Fault{Status: 403, Code: "forbidden"})
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	e := NewExporter(log.NewLogfmtLogger(&buf), "hostup_exporter/test", nil)
 	if err := e.ApplyConfig(testConfig(t, srv.URL, "", "")); err != nil {
 		t.Fatal(err)
@@ -113,21 +112,4 @@ func TestAuthFailureLoggedOnce(t *testing.T) {
 	if strings.Contains(logs, testToken) {
 		t.Error("token in the log")
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -55,26 +55,15 @@ func (e *emitter) emitRoutedIPv6(account string, r *hostup.RoutedIPv6) {
 		poolsByStatus[p.Status]++
 		e.emit(routedPoolInfo, 1, account, p.ID, p.ParentCIDR, p.Status)
 
-		type routeKey struct{ length, status string }
-		routes := map[routeKey]float64{}
+		routes := map[labelPair]float64{} // by prefix length and status
 		for j := range p.Routes {
 			rt := &p.Routes[j]
-			routes[routeKey{routePrefixLength(rt), rt.Status}]++
+			routes[labelPair{routePrefixLength(rt), rt.Status}]++
 			e.emit(routedRouteInfo, 1, account, p.ID, rt.ID, rt.Prefix, rt.NextHop, rt.VPSID, rt.VPSName, str(rt.Label), rt.Status)
 			e.emitGates(routedRouteAction, rt.Actions, account, p.ID, rt.ID)
 		}
-		keys := make([]routeKey, 0, len(routes))
-		for k := range routes {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(a, b int) bool {
-			if keys[a].length != keys[b].length {
-				return keys[a].length < keys[b].length
-			}
-			return keys[a].status < keys[b].status
-		})
-		for _, k := range keys {
-			e.emit(routedRoutes, routes[k], account, p.ID, k.length, k.status)
+		for _, k := range sortedPairs(routes) {
+			e.emit(routedRoutes, routes[k], account, p.ID, k.a, k.b)
 		}
 		if ratio, ok := poolAllocatedRatio(p); ok {
 			e.emit(routedPoolAllocatedRatio, ratio, account, p.ID)

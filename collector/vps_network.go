@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -139,28 +138,17 @@ func (e *emitter) emitInterface(ifc *hostup.Interface, account, id, name string)
 	}
 	e.emitBool(vpsInterfaceFirewall, ifc.FirewallEnabled, account, id, name, ifname)
 
-	type addrKey struct{ family, private string }
-	counts := map[addrKey]float64{}
+	counts := map[labelPair]float64{} // by family and privacy
 	for i := range ifc.IP {
 		a := &ifc.IP[i]
 		private := ""
 		if a.IsPrivate != nil {
 			private = strconv.FormatBool(*a.IsPrivate)
 		}
-		counts[addrKey{addressFamily(a), private}]++
+		counts[labelPair{addressFamily(a), private}]++
 	}
-	keys := make([]addrKey, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].family != keys[j].family {
-			return keys[i].family < keys[j].family
-		}
-		return keys[i].private < keys[j].private
-	})
-	for _, k := range keys {
-		e.emit(vpsInterfaceAddresses, counts[k], account, id, name, ifname, k.family, k.private)
+	for _, k := range sortedPairs(counts) {
+		e.emit(vpsInterfaceAddresses, counts[k], account, id, name, ifname, k.a, k.b)
 	}
 }
 

@@ -9,7 +9,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -31,6 +30,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/syncbuf"
 )
 
 var (
@@ -76,31 +76,12 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// syncBuffer is a bytes.Buffer that a process writes to while the test
-// reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a child process with its output captured.
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	stdout syncBuffer
-	stderr syncBuffer
+	stdout syncbuf.Buffer
+	stderr syncbuf.Buffer
 	done   chan struct{} // closed when the process has been waited for
 	err    error         // cmd.Wait's result, set before done closes
 	// group: the cleanup also kills the process group, for a script whose

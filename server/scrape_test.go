@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/syncbuf"
 )
 
 const timeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
@@ -280,30 +280,12 @@ func TestMaxRequestsInFlightZeroIsUnbounded(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for a logger written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A self collector that fails does not fail the scrape: the accounts are
 // still served, and the error is logged with promhttp's message, readably.
 func TestGatherErrorIsLoggedAndScrapeContinues(t *testing.T) {
 	api := fakeAPI(t)
 	env := newEnv(t, parseConfig(t, "", account{"a", api.URL}), 0)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	env.h.Logger = log.NewLogfmtLogger(&logs)
 	env.h.Self = []prometheus.Collector{brokenCollector{}}
 
@@ -330,7 +312,7 @@ func TestPromLogger(t *testing.T) {
 			`level=error msg="error serving metrics" err="bare error"`},
 		{nil, `level=error msg="error serving metrics" err=`},
 	} {
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		promLogger{log.NewLogfmtLogger(&logs)}.Println(tc.args...)
 		if got := strings.TrimSuffix(logs.String(), "\n"); got != tc.want {
 			t.Errorf("Println(%q) logged %q, want %q", tc.args, got, tc.want)
