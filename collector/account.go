@@ -356,15 +356,18 @@ func (a *Account) finish(r *round) {
 			r.vps[id] = failed
 		}
 	}
-	if !a.fresh(a.routedAt, now) {
+	// What this round read is kept whatever max_stale says: it is what the
+	// round's scrapes, and those served from it within cache_ttl, show.
+	expired := func(t time.Time) bool { return t.Before(r.started) && !a.fresh(t, now) }
+	if expired(a.routedAt) {
 		a.routed, a.routedAt = nil, time.Time{}
 	}
-	if !a.fresh(a.listAt, now) {
+	if expired(a.listAt) {
 		a.list, a.listAt = nil, time.Time{}
 	}
 	for id, n := range a.networks {
 		_, wanted := r.vps[id]
-		if !a.fresh(n.at, now) || (!wanted && r.list == succeeded) {
+		if expired(n.at) || (!wanted && r.list == succeeded) {
 			delete(a.networks, id)
 		}
 	}
