@@ -25,16 +25,10 @@ func TestFaults(t *testing.T) {
 			target: hostuptest.Endpoint("routed_ipv6"),
 			fault:  hostuptest.Fault{Status: 500, Code: "internal_error"},
 			want: `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
 hostup_up{account="production"} 0
-# HELP hostup_scrape_success 1 if every API call of this endpoint succeeded in this scrape, else 0.
-# TYPE hostup_scrape_success gauge
 hostup_scrape_success{account="production",endpoint="routed_ipv6"} 0
 hostup_scrape_success{account="production",endpoint="vps_list"} 1
 hostup_scrape_success{account="production",endpoint="vps_network"} 1
-# HELP hostup_vps_network_scrape_success 1 if this VPS's network read (GET /api/v2/vps/{id}/network) succeeded in this scrape, else 0.
-# TYPE hostup_vps_network_scrape_success gauge
 hostup_vps_network_scrape_success{account="production",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
 `,
 		},
@@ -43,11 +37,7 @@ hostup_vps_network_scrape_success{account="production",vps_id="vps_01hxa3b4c5d6e
 			target: hostuptest.Endpoint("vps_list"),
 			fault:  hostuptest.Fault{Status: 502, Body: []byte("<html><body>502 Bad Gateway</body></html>"), ContentType: "text/html"},
 			want: `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
 hostup_up{account="production"} 0
-# HELP hostup_scrape_success 1 if every API call of this endpoint succeeded in this scrape, else 0.
-# TYPE hostup_scrape_success gauge
 hostup_scrape_success{account="production",endpoint="routed_ipv6"} 1
 hostup_scrape_success{account="production",endpoint="vps_list"} 0
 hostup_scrape_success{account="production",endpoint="vps_network"} 1
@@ -58,16 +48,10 @@ hostup_scrape_success{account="production",endpoint="vps_network"} 1
 			target: hostuptest.ForVPS(docsVPS),
 			fault:  hostuptest.Fault{Status: 503, Code: "upstream_unavailable"},
 			want: `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
 hostup_up{account="production"} 1
-# HELP hostup_scrape_success 1 if every API call of this endpoint succeeded in this scrape, else 0.
-# TYPE hostup_scrape_success gauge
 hostup_scrape_success{account="production",endpoint="routed_ipv6"} 1
 hostup_scrape_success{account="production",endpoint="vps_list"} 1
 hostup_scrape_success{account="production",endpoint="vps_network"} 0
-# HELP hostup_vps_network_scrape_success 1 if this VPS's network read (GET /api/v2/vps/{id}/network) succeeded in this scrape, else 0.
-# TYPE hostup_vps_network_scrape_success gauge
 hostup_vps_network_scrape_success{account="production",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 0
 `,
 		},
@@ -76,11 +60,7 @@ hostup_vps_network_scrape_success{account="production",vps_id="vps_01hxa3b4c5d6e
 			target: hostuptest.ForVPS(docsVPS),
 			fault:  hostuptest.Fault{Status: 404, Code: "vps_not_found"},
 			want: `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
 hostup_up{account="production"} 1
-# HELP hostup_scrape_success 1 if every API call of this endpoint succeeded in this scrape, else 0.
-# TYPE hostup_scrape_success gauge
 hostup_scrape_success{account="production",endpoint="routed_ipv6"} 1
 hostup_scrape_success{account="production",endpoint="vps_list"} 1
 hostup_scrape_success{account="production",endpoint="vps_network"} 1
@@ -91,16 +71,10 @@ hostup_scrape_success{account="production",endpoint="vps_network"} 1
 			target: hostuptest.ForVPS(docsVPS),
 			fault:  hostuptest.Fault{Status: 200, Body: []byte(`{"interfaces": [{"id": "net0"`), ContentType: "application/json"},
 			want: `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
 hostup_up{account="production"} 1
-# HELP hostup_scrape_success 1 if every API call of this endpoint succeeded in this scrape, else 0.
-# TYPE hostup_scrape_success gauge
 hostup_scrape_success{account="production",endpoint="routed_ipv6"} 1
 hostup_scrape_success{account="production",endpoint="vps_list"} 1
 hostup_scrape_success{account="production",endpoint="vps_network"} 0
-# HELP hostup_vps_network_scrape_success 1 if this VPS's network read (GET /api/v2/vps/{id}/network) succeeded in this scrape, else 0.
-# TYPE hostup_vps_network_scrape_success gauge
 hostup_vps_network_scrape_success{account="production",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 0
 `,
 		},
@@ -109,8 +83,6 @@ hostup_vps_network_scrape_success{account="production",vps_id="vps_01hxa3b4c5d6e
 			target: hostuptest.Endpoint("routed_ipv6"),
 			fault:  hostuptest.Fault{Status: 403, Code: "forbidden"},
 			want: `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
 hostup_up{account="production"} 0
 `,
 		},
@@ -125,7 +97,7 @@ hostup_up{account="production"} 0
 			if tc.target.Endpoint == "routed_ipv6" && tc.fault.Status == 403 {
 				names = []string{"hostup_up"}
 			}
-			compareText(t, g, tc.want, names...)
+			compareSamples(t, g, tc.want, names...)
 		})
 	}
 }
@@ -171,9 +143,7 @@ func TestHangingAPIBoundedByScrapeDeadline(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("scrape took %s with a 500ms deadline", took)
 	}
-	compareText(t, g, `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
+	compareSamples(t, g, `
 hostup_up{account="production"} 0
 `, "hostup_up")
 }
@@ -245,9 +215,7 @@ func TestCacheTTL(t *testing.T) {
 	if n := srv.TotalCalls(); n != first {
 		t.Errorf("scrape within cache_ttl made %d more calls", n-first)
 	}
-	compareText(t, g, `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
+	compareSamples(t, g, `
 hostup_up{account="production"} 1
 `, "hostup_up")
 }

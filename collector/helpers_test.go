@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,25 @@ func compareText(t *testing.T, g prometheus.Gatherer, want string, metrics ...st
 	t.Helper()
 	if err := testutil.GatherAndCompare(g, strings.NewReader(want), metrics...); err != nil {
 		t.Error(err)
+	}
+}
+
+// compareSamples compares the sample lines of the named metrics of g with
+// want, one sample a line with labels in name order, leaving out the HELP
+// and TYPE lines (the golden files check those).
+func compareSamples(t *testing.T, g prometheus.Gatherer, want string, metrics ...string) {
+	t.Helper()
+	var got []string
+	for _, line := range strings.Split(exposition(t, g, metrics...), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			got = append(got, line)
+		}
+	}
+	wantLines := strings.Split(strings.TrimSpace(want), "\n")
+	// Compared as sets of lines: the order is the registry's business.
+	slices.Sort(got)
+	slices.Sort(wantLines)
+	if g, w := strings.Join(got, "\n"), strings.Join(wantLines, "\n"); g != w {
+		t.Errorf("samples of %v:\ngot:\n%s\nwant:\n%s", metrics, g, w)
 	}
 }

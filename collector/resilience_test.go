@@ -55,17 +55,13 @@ func TestSlowAPIPartialScrape(t *testing.T) {
 	if took := time.Since(start); took > 250*time.Millisecond {
 		t.Errorf("scrape with a 100ms deadline took %s", took)
 	}
-	compareText(t, g, `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
+	compareSamples(t, g, `
 hostup_up{account="production"} 0
 `, "hostup_up")
 
 	// The next scrape joins the read in flight and gets all of it.
 	g = scrape(t, e, 5*time.Second)
-	compareText(t, g, `
-# HELP hostup_up 1 if this scrape read the account's routed IPv6 state and VPS list from the API, else 0 (other series may then be last good data).
-# TYPE hostup_up gauge
+	compareSamples(t, g, `
 hostup_up{account="production"} 1
 `, "hostup_up")
 	if n := srv.Calls("routed_ipv6"); n != 1 {
