@@ -57,6 +57,12 @@ func (m *apiMetrics) observe(c hostup.Call) {
 	}
 }
 
+// Describe and Collect make the API call metrics a prometheus.Collector.
+func (m *apiMetrics) Describe(ch chan<- *prometheus.Desc) { m.describe(ch) }
+
+// Collect implements prometheus.Collector.
+func (m *apiMetrics) Collect(ch chan<- prometheus.Metric) { m.collect(ch) }
+
 func (m *apiMetrics) describe(ch chan<- *prometheus.Desc) {
 	m.requests.Describe(ch)
 	m.latency.Describe(ch)

@@ -21,16 +21,20 @@ const namespace = "hostup"
 // cannot emit a gauge as a counter by accident, and with what its label
 // names need for rendering (sample.go).
 type typedDesc struct {
-	desc      *prometheus.Desc
-	valueType prometheus.ValueType
-	labels    *labelSet
+	desc       *prometheus.Desc
+	valueType  prometheus.ValueType
+	labels     *labelSet
+	name, help string // for families built without a registry (gather.go)
 }
 
 func newGauge(name, help string, labels ...string) typedDesc {
+	fqName := prometheus.BuildFQName(namespace, "", name)
 	return typedDesc{
-		desc:      prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil),
+		desc:      prometheus.NewDesc(fqName, help, labels, nil),
 		valueType: prometheus.GaugeValue,
 		labels:    newLabelSet(labels),
+		name:      fqName,
+		help:      help,
 	}
 }
 
@@ -39,7 +43,8 @@ func newGauge(name, help string, labels ...string) typedDesc {
 // scrape are dropped, because a duplicate series (two interfaces both with a
 // null id, say) would make the registry reject the metric family.
 type emitter struct {
-	ch   chan<- prometheus.Metric
+	ch   chan<- prometheus.Metric // where series go, or
+	fams *familySet               // when gathering without a registry
 	seen *seenSet
 	slab *slab
 }
@@ -61,9 +66,13 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 		return
 	}
 	// Label values are not checked for UTF-8 here: they come from decoded
-	// JSON, which never holds invalid UTF-8, and the registry checks every
-	// label value of every series anyway.
-	e.ch <- e.slab.newSample(d, value, labels)
+	// JSON, which never holds invalid UTF-8, or from the validated config.
+	s := e.slab.newSample(d, value, labels)
+	if e.fams != nil {
+		e.fams.add(d, s)
+		return
+	}
+	e.ch <- s
 }
 
 // emitOptional emits only when the API gave a value: a null field gives no

@@ -164,14 +164,12 @@ func BenchmarkScrape(b *testing.B) {
 			req := scrapeRequest(true)
 			self := selfCollectors()
 			serve := func(w http.ResponseWriter) {
-				// As server.Handlers.serve: a fresh registry with the
-				// accounts and the exporter's own collectors.
+				// As server.Handlers.serve: the accounts' gatherer with
+				// the exporter's own collectors.
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
-				reg := prometheus.NewRegistry()
-				reg.MustRegister(e.Collector(ctx))
-				reg.MustRegister(self...)
-				promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, req)
+				g := e.Collector(ctx).Gatherer(self...)
+				promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, req)
 			}
 			calls := srv.TotalCalls()
 			scrapes := perVPS(b, n, serve)

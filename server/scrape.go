@@ -26,9 +26,7 @@ type Handlers struct {
 	Exporter *collector.Exporter
 	Config   *config.SafeConfig
 	// Self are the exporter's own collectors (build info, Go, process,
-	// reload status), served on /metrics beside the accounts. They are
-	// registered into each scrape's registry: one Gather, where merging a
-	// second gatherer would check and sort every family again.
+	// reload status), served on /metrics beside the accounts.
 	Self   []prometheus.Collector
 	Logger log.Logger
 	// MaxRequestsInFlight bounds concurrent scrapes, /metrics and /probe
@@ -71,12 +69,11 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, accounts []stri
 	ctx, cancel := context.WithTimeout(r.Context(), h.scrapeTimeout(r))
 	defer cancel()
 
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(h.Exporter.Collector(ctx, accounts...))
+	var others []prometheus.Collector
 	if self {
-		registry.MustRegister(h.Self...)
+		others = h.Self
 	}
-	promhttp.HandlerFor(registry, promhttp.HandlerOpts{
+	promhttp.HandlerFor(h.Exporter.Collector(ctx, accounts...).Gatherer(others...), promhttp.HandlerOpts{
 		ErrorLog:      promLogger{h.Logger},
 		ErrorHandling: promhttp.ContinueOnError,
 	}).ServeHTTP(w, r)

@@ -1,0 +1,98 @@
+package collector
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Gatherer returns what one scrape of the collector's accounts serves, with
+// others (the exporter's own collectors) beside them.
+//
+// The HostUp series do not go through a prometheus.Registry: they are built
+// straight into metric families. A registry would re-check every series'
+// consistency, hash it to find duplicates and sort every family, which at a
+// few thousand VPSes was the largest cost left in a scrape and grew faster
+// than the number of VPSes (BENCHMARKS.md). None of that is needed here: the
+// descriptors are fixed and valid, label values come from decoded JSON or the
+// validated config, and the emitter drops duplicate series itself. Series
+// within a family come in the order the API listed them, which the text
+// format allows. The API call metrics and the others are few and go through
+// an ordinary registry. Collect (the prometheus.Collector path, used by the
+// tests' registries) serves the same series.
+func (c *Collector) Gatherer(others ...prometheus.Collector) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		sets := make([]*familySet, len(c.accounts))
+		var wg sync.WaitGroup
+		for i, a := range c.accounts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start := time.Now()
+				s := a.Snapshot(c.ctx)
+				e := newEmitter(nil)
+				e.fams = newFamilySet()
+				e.emitSnapshot(s, time.Since(start))
+				sets[i] = e.fams
+			}()
+		}
+
+		wg.Wait()
+		// After the reads, so the API call metrics count this scrape's.
+		reg := prometheus.NewRegistry()
+		for _, a := range c.accounts {
+			reg.MustRegister(a.metrics)
+		}
+		reg.MustRegister(others...)
+		small, err := reg.Gather()
+
+		merged := make(map[string]*dto.MetricFamily)
+		for _, set := range sets {
+			for _, mf := range set.families {
+				if have := merged[mf.GetName()]; have != nil {
+					have.Metric = append(have.Metric, mf.Metric...)
+					continue
+				}
+				merged[mf.GetName()] = mf
+			}
+		}
+		out := small
+		for _, mf := range merged {
+			out = append(out, mf)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+		return out, err
+	})
+}
+
+// familySet is one account's HostUp series of a scrape, as metric families.
+type familySet struct {
+	byDesc   map[*prometheus.Desc]*dto.MetricFamily
+	families []*dto.MetricFamily
+	metrics  []dto.Metric // a chunk handed out one by one, like slab's
+}
+
+func newFamilySet() *familySet {
+	return &familySet{byDesc: make(map[*prometheus.Desc]*dto.MetricFamily, len(allDescs))}
+}
+
+var gaugeType = dto.MetricType_GAUGE
+
+func (f *familySet) add(d typedDesc, s *sample) {
+	mf := f.byDesc[d.desc]
+	if mf == nil {
+		mf = &dto.MetricFamily{Name: &d.name, Help: &d.help, Type: &gaugeType}
+		f.byDesc[d.desc] = mf
+		f.families = append(f.families, mf)
+	}
+	if len(f.metrics) == 0 {
+		f.metrics = make([]dto.Metric, maxSampleChunk)
+	}
+	m := &f.metrics[0]
+	f.metrics = f.metrics[1:]
+	m.Label, m.Gauge = s.labels, &s.gauge
+	mf.Metric = append(mf.Metric, m)
+}
