@@ -163,12 +163,7 @@ func TestConcurrentScrapesCoalesce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	active := 0
-	for _, v := range acct.VPS {
-		if v.ServiceStatus == "active" {
-			active++
-		}
-	}
+	active := activeVPSes(acct)
 	if got, want := srv.TotalCalls(), 1+1+active; got > want {
 		t.Errorf("10 concurrent scrapes made %d API calls, want at most one round (%d)", got, want)
 	}

@@ -180,3 +180,14 @@ func compareSamples(t *testing.T, g prometheus.Gatherer, want string, metrics ..
 		t.Errorf("samples of %v:\ngot:\n%s\nwant:\n%s", metrics, g, w)
 	}
 }
+
+// activeVPSes is how many VPSes of acct the default config reads.
+func activeVPSes(acct *hostuptest.Account) int {
+	n := 0
+	for _, v := range acct.VPS {
+		if v.ServiceStatus == "active" {
+			n++
+		}
+	}
+	return n
+}

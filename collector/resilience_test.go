@@ -31,12 +31,7 @@ func TestRepeatedCursorFallsBackToLastGoodList(t *testing.T) {
 			t.Errorf("missing %s in\n%s", want, out)
 		}
 	}
-	active := 0
-	for _, v := range acct.VPS {
-		if v.ServiceStatus == "active" {
-			active++
-		}
-	}
+	active := activeVPSes(acct)
 	if got := srv.Calls("vps_network"); got != active {
 		t.Errorf("%d network reads with a broken list, want %d (the last good list's active VPSes)", got, active)
 	}
