@@ -49,7 +49,14 @@ func (c *Collector) Gatherer(others ...prometheus.Collector) prometheus.Gatherer
 		reg.MustRegister(others...)
 		small, err := reg.Gather()
 
-		merged := make(map[string]*dto.MetricFamily)
+		// A family of several accounts is one family; the registry's
+		// families have other names, but a name in both is merged too
+		// rather than served twice.
+		merged := make(map[string]*dto.MetricFamily, len(small)+len(allDescs))
+		out := small
+		for _, mf := range small {
+			merged[mf.GetName()] = mf
+		}
 		for _, set := range sets {
 			for _, mf := range set.families {
 				if have := merged[mf.GetName()]; have != nil {
@@ -57,11 +64,8 @@ func (c *Collector) Gatherer(others ...prometheus.Collector) prometheus.Gatherer
 					continue
 				}
 				merged[mf.GetName()] = mf
+				out = append(out, mf)
 			}
-		}
-		out := small
-		for _, mf := range merged {
-			out = append(out, mf)
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
 		return out, err
