@@ -310,11 +310,12 @@ func mediaType(contentType string) string {
 	if contentType == "" {
 		return ""
 	}
+	// Bounded either way: a server may send a media type of any length.
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return oneLine(clip(contentType, 60))
 	}
-	return mt
+	return clip(mt, 60)
 }
 
 // isJSONMediaType: application/json, application/problem+json and the like.
