@@ -17,9 +17,9 @@ import (
 
 const namespace = "hostup"
 
-// typedDesc pairs a descriptor with its value type so that rendering code
-// cannot emit a gauge as a counter by accident, and with what its label
-// names need for rendering (sample.go).
+// typedDesc is a descriptor of the HostUp state with what its label names
+// need for rendering (sample.go). Every one is a gauge (newGauge): samples
+// and the families of gather.go are built as gauges.
 type typedDesc struct {
 	desc       *prometheus.Desc
 	valueType  prometheus.ValueType
@@ -60,10 +60,6 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 	if len(labels) != len(d.labels.names) {
 		// A bug in this package, as MustNewConstMetric would have it.
 		panic(fmt.Sprintf("collector: %s: %d label values for %d labels", d.desc, len(labels), len(d.labels.names)))
-	}
-	if d.valueType != prometheus.GaugeValue {
-		e.ch <- prometheus.MustNewConstMetric(d.desc, d.valueType, value, labels...)
-		return
 	}
 	// Label values are not checked for UTF-8 here: they come from decoded
 	// JSON, which never holds invalid UTF-8, or from the validated config.
