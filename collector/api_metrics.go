@@ -57,19 +57,15 @@ func (m *apiMetrics) observe(c hostup.Call) {
 	}
 }
 
-// Describe and Collect make the API call metrics a prometheus.Collector.
-func (m *apiMetrics) Describe(ch chan<- *prometheus.Desc) { m.describe(ch) }
-
-// Collect implements prometheus.Collector.
-func (m *apiMetrics) Collect(ch chan<- prometheus.Metric) { m.collect(ch) }
-
-func (m *apiMetrics) describe(ch chan<- *prometheus.Desc) {
+// Describe implements prometheus.Collector.
+func (m *apiMetrics) Describe(ch chan<- *prometheus.Desc) {
 	m.requests.Describe(ch)
 	m.latency.Describe(ch)
 	ch <- m.desc
 }
 
-func (m *apiMetrics) collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector.
+func (m *apiMetrics) Collect(ch chan<- prometheus.Metric) {
 	m.requests.Collect(ch)
 	m.latency.Collect(ch)
 	if v := math.Float64frombits(m.remaining.Load()); !math.IsNaN(v) {

@@ -37,7 +37,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d.desc
 	}
 	for _, a := range c.accounts {
-		a.metrics.describe(ch)
+		a.metrics.Describe(ch)
 	}
 }
 
@@ -51,7 +51,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			start := time.Now()
 			s := a.Snapshot(c.ctx)
 			newEmitter(ch).emitSnapshot(s, time.Since(start))
-			a.metrics.collect(ch)
+			a.metrics.Collect(ch)
 		}(a)
 	}
 	wg.Wait()

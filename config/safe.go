@@ -31,15 +31,3 @@ func (sc *SafeConfig) Set(c *Config) {
 	defer sc.mu.Unlock()
 	sc.c = c
 }
-
-// Reload loads the file at path (see Load) and, only if that succeeds,
-// makes it the current configuration. On error the current configuration
-// is kept and the error is returned.
-func (sc *SafeConfig) Reload(path string, getenv func(string) string) error {
-	c, err := Load(path, getenv)
-	if err != nil {
-		return err
-	}
-	sc.Set(c)
-	return nil
-}

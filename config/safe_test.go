@@ -1,8 +1,6 @@
 package config
 
 import (
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -59,54 +57,5 @@ func TestSafeConfigConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
-	}
-}
-
-func TestSafeConfigReload(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.yml")
-	write := func(s string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	getenv := func(k string) string { return map[string]string{"A": "token-a", "B": "token-b"}[k] }
-
-	write("accounts:\n  - name: first\n    token_env: A\n")
-	sc := NewSafeConfig(nil)
-	if err := sc.Reload(path, getenv); err != nil {
-		t.Fatal(err)
-	}
-	old := sc.Get()
-	if old == nil || old.Accounts[0].Name != "first" || old.Accounts[0].Token.Reveal() != "token-a" {
-		t.Fatalf("after first reload: %+v", old)
-	}
-
-	for _, bad := range []struct{ name, config string }{
-		{"invalid file", "accounts:\n  - name: second\n"},
-		{"unknown field", "accounts:\n  - name: second\n    token_env: B\n    extra: 1\n"},
-		{"token missing", "accounts:\n  - name: second\n    token_env: UNSET\n"},
-	} {
-		t.Run(bad.name, func(t *testing.T) {
-			write(bad.config)
-			if err := sc.Reload(path, getenv); err == nil {
-				t.Fatal("Reload of a bad file succeeded")
-			}
-			if sc.Get() != old {
-				t.Fatal("failed reload replaced the config")
-			}
-		})
-	}
-
-	write("accounts:\n  - name: second\n    token_env: B\n")
-	if err := sc.Reload(path, getenv); err != nil {
-		t.Fatal(err)
-	}
-	if c := sc.Get(); c.Accounts[0].Name != "second" || c.Accounts[0].Token.Reveal() != "token-b" {
-		t.Fatalf("after good reload: %+v", c)
-	}
-	if old.Accounts[0].Name != "first" {
-		t.Fatal("reload modified the previous config")
 	}
 }
