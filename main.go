@@ -90,18 +90,17 @@ func run(args []string) int {
 	}
 	safeConfig := config.NewSafeConfig(cfg)
 
-	selfCollectors := []prometheus.Collector{
+	self := prometheus.NewRegistry()
+	self.MustRegister(
 		versioncollector.NewCollector("hostup_exporter"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	}
-	self := prometheus.NewRegistry()
-	self.MustRegister(selfCollectors...)
+	)
 	reloader := server.NewReloader(self, load, exporter.ApplyConfig, safeConfig, logger)
 	handlers := &server.Handlers{
 		Exporter:            exporter,
 		Config:              safeConfig,
-		Self:                append(selfCollectors, reloader),
+		Self:                self,
 		Logger:              logger,
 		MaxRequestsInFlight: *maxRequests,
 	}

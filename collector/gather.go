@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -10,7 +11,7 @@ import (
 )
 
 // Gatherer returns what one scrape of the collector's accounts serves, with
-// others (the exporter's own collectors) beside them.
+// what self gathers (the exporter's own metrics; nil: nothing) beside them.
 //
 // The HostUp series do not go through a prometheus.Registry: they are built
 // straight into metric families. A registry would re-check every series'
@@ -20,10 +21,10 @@ import (
 // descriptors are fixed and valid, label values come from decoded JSON or the
 // validated config, and the emitter drops duplicate series itself. Series
 // within a family come in the order the API listed them, which the text
-// format allows. The API call metrics and the others are few and go through
-// an ordinary registry. Collect (the prometheus.Collector path, used by the
+// format allows. The API call metrics are few and go through an ordinary
+// registry. Collect (the prometheus.Collector path, used by the
 // tests' registries) serves the same series.
-func (c *Collector) Gatherer(others ...prometheus.Collector) prometheus.Gatherer {
+func (c *Collector) Gatherer(self prometheus.Gatherer) prometheus.Gatherer {
 	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		sets := make([]*familySet, len(c.accounts))
 		var wg sync.WaitGroup
@@ -46,25 +47,32 @@ func (c *Collector) Gatherer(others ...prometheus.Collector) prometheus.Gatherer
 		for _, a := range c.accounts {
 			reg.MustRegister(a.metrics)
 		}
-		reg.MustRegister(others...)
 		small, err := reg.Gather()
+		if self != nil {
+			mfs, selfErr := self.Gather()
+			small = append(small, mfs...)
+			err = errors.Join(err, selfErr)
+		}
 
-		// A family of several accounts is one family; the registry's
-		// families have other names, but a name in both is merged too
+		// A family of several accounts is one family; the registries'
+		// families have other names, but a name in two is merged too
 		// rather than served twice.
 		merged := make(map[string]*dto.MetricFamily, len(small)+len(allDescs))
-		out := small
-		for _, mf := range small {
+		out := make([]*dto.MetricFamily, 0, len(small)+len(allDescs))
+		add := func(mf *dto.MetricFamily) {
+			if have := merged[mf.GetName()]; have != nil {
+				have.Metric = append(have.Metric, mf.Metric...)
+				return
+			}
 			merged[mf.GetName()] = mf
+			out = append(out, mf)
+		}
+		for _, mf := range small {
+			add(mf)
 		}
 		for _, set := range sets {
 			for _, mf := range set.families {
-				if have := merged[mf.GetName()]; have != nil {
-					have.Metric = append(have.Metric, mf.Metric...)
-					continue
-				}
-				merged[mf.GetName()] = mf
-				out = append(out, mf)
+				add(mf)
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })

@@ -37,7 +37,7 @@ func TestGathererMatchesCollector(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(e.Collector(ctx))
 	viaRegistry := lines(t, reg)
-	viaGatherer := lines(t, e.Collector(ctx).Gatherer())
+	viaGatherer := lines(t, e.Collector(ctx).Gatherer(nil))
 
 	if len(viaRegistry) < 500 {
 		t.Fatalf("only %d lines through the registry", len(viaRegistry))

@@ -21,6 +21,7 @@ import (
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/compress"
 )
 
 // Benchmarks of the render path, from decoded API state to the bytes of a
@@ -115,9 +116,10 @@ func demoSnapshot(n int) *Snapshot {
 }
 
 // BenchmarkEmitSnapshot is one /metrics answer for an account of N VPSes
-// whose state is already read: collect, registry Gather, text encoding, and
-// gzip as Prometheus asks for it, the way server.Handlers serves it (a fresh
-// registry per scrape). Per-VPS figures are reported beside the per-op ones.
+// whose state is already read, through the prometheus.Collector path: collect
+// into a fresh registry, Gather, text encoding, and gzip as Prometheus asks
+// for it (compress.Handler, as served). Per-VPS figures are reported beside
+// the per-op ones. BenchmarkScrape has the gatherer server.Handlers uses.
 func BenchmarkEmitSnapshot(b *testing.B) {
 	for _, n := range []int{100, 1000, 5000} {
 		s := demoSnapshot(n)
@@ -128,12 +130,15 @@ func BenchmarkEmitSnapshot(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				req := scrapeRequest(gz)
-				serve := func(w http.ResponseWriter) {
+				h := compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 					reg := prometheus.NewRegistry()
 					reg.MustRegister(snapshotCollector{s})
-					promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, req)
-				}
-				perVPS(b, n, serve)
+					promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+						ErrorHandling:      promhttp.ContinueOnError,
+						DisableCompression: true,
+					}).ServeHTTP(w, req)
+				}))
+				perVPS(b, n, func(w http.ResponseWriter) { h.ServeHTTP(w, req) })
 			})
 		}
 	}
@@ -163,15 +168,19 @@ func BenchmarkScrape(b *testing.B) {
 			srv := newFake(b, hostuptest.DemoAccount(n), hostuptest.WithPageSize(100), hostuptest.WithLatency(c.latency))
 			e := newTestExporter(b, benchConfig(b, srv.URL))
 			req := scrapeRequest(true)
-			self := selfCollectors()
-			serve := func(w http.ResponseWriter) {
-				// As server.Handlers.serve: the accounts' gatherer with
-				// the exporter's own collectors.
+			self := selfRegistry()
+			// As server.Handlers.serve: the accounts' gatherer with
+			// the exporter's own metrics, gzipped by compress.Handler.
+			h := compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
-				g := e.Collector(ctx).Gatherer(self...)
-				promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, req)
-			}
+				g := e.Collector(ctx).Gatherer(self)
+				promhttp.HandlerFor(g, promhttp.HandlerOpts{
+					ErrorHandling:      promhttp.ContinueOnError,
+					DisableCompression: true,
+				}).ServeHTTP(w, req)
+			}))
+			serve := func(w http.ResponseWriter) { h.ServeHTTP(w, req) }
 			calls := srv.TotalCalls()
 			scrapes := perVPS(b, n, serve)
 			if per := float64(srv.TotalCalls()-calls) / float64(scrapes); per != float64(1+(n+99)/100+n) {
@@ -181,13 +190,15 @@ func BenchmarkScrape(b *testing.B) {
 	}
 }
 
-// selfCollectors are the exporter's own collectors, as main.go builds them.
-func selfCollectors() []prometheus.Collector {
-	return []prometheus.Collector{
+// selfRegistry holds the exporter's own collectors, as main.go builds it.
+func selfRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
 		versioncollector.NewCollector("hostup_exporter"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	}
+	)
+	return reg
 }
 
 // benchConfig is the load test's configuration: every VPS read, 16 network

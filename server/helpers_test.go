@@ -96,7 +96,7 @@ func newEnv(t testing.TB, cfg *config.Config, maxInFlight int) *testEnv {
 		h: &Handlers{
 			Exporter:            e,
 			Config:              sc,
-			Self:                []prometheus.Collector{g},
+			Self:                self,
 			Logger:              log.NewNopLogger(),
 			MaxRequestsInFlight: maxInFlight,
 		},

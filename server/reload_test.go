@@ -372,8 +372,8 @@ func TestReloadAppliesToHandlers(t *testing.T) {
 		}
 		return cfg, cfg.ResolveTokens(func(string) string { return testToken })
 	}
+	// Registered into env.self, which env.h.Self is, as main wires it.
 	r := NewReloader(env.self, load, env.exporter.ApplyConfig, env.config, log.NewNopLogger())
-	env.h.Self = append(env.h.Self, r) // as main wires it
 	reload := func(y string) *httptest.ResponseRecorder {
 		mu.Lock()
 		yaml = y

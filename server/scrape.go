@@ -19,15 +19,18 @@ import (
 
 	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/config"
+	"github.com/hostup-exporter/hostup_exporter/internal/compress"
 )
 
 // Handlers serves scrapes of the configured accounts.
 type Handlers struct {
 	Exporter *collector.Exporter
 	Config   *config.SafeConfig
-	// Self are the exporter's own collectors (build info, Go, process,
-	// reload status), served on /metrics beside the accounts.
-	Self   []prometheus.Collector
+	// Self gathers the exporter's own metrics (build info, Go, process,
+	// reload status), served on /metrics beside the accounts; nil: none.
+	// A registry kept for the process, so that a scrape does not register
+	// its collectors anew.
+	Self   prometheus.Gatherer
 	Logger log.Logger
 	// MaxRequestsInFlight bounds concurrent scrapes, /metrics and /probe
 	// together; 0 means no bound. It is read when the first of Metrics and
@@ -41,9 +44,9 @@ type Handlers struct {
 // Metrics returns the /metrics handler: every account and the exporter's
 // own metrics.
 func (h *Handlers) Metrics() http.Handler {
-	return h.limit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return h.limit(compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.serve(w, r, nil, true)
-	}))
+	})))
 }
 
 // Probe returns the /probe handler (the multi-target exporter pattern): one
@@ -51,7 +54,7 @@ func (h *Handlers) Metrics() http.Handler {
 // can only pick among configured accounts: it never supplies a URL, host or
 // token, so no request can point the exporter elsewhere.
 func (h *Handlers) Probe() http.Handler {
-	return h.limit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return h.limit(compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("account")
 		if name == "" {
 			http.Error(w, "missing parameter: account", http.StatusBadRequest)
@@ -62,20 +65,22 @@ func (h *Handlers) Probe() http.Handler {
 			return
 		}
 		h.serve(w, r, []string{name}, false)
-	}))
+	})))
 }
 
 func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, accounts []string, self bool) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.scrapeTimeout(r))
 	defer cancel()
 
-	var others []prometheus.Collector
+	var others prometheus.Gatherer
 	if self {
 		others = h.Self
 	}
-	promhttp.HandlerFor(h.Exporter.Collector(ctx, accounts...).Gatherer(others...), promhttp.HandlerOpts{
+	promhttp.HandlerFor(h.Exporter.Collector(ctx, accounts...).Gatherer(others), promhttp.HandlerOpts{
 		ErrorLog:      promLogger{h.Logger},
 		ErrorHandling: promhttp.ContinueOnError,
+		// compress.Handler does it, faster than promhttp would.
+		DisableCompression: true,
 	}).ServeHTTP(w, r)
 }
 

@@ -287,7 +287,9 @@ func TestGatherErrorIsLoggedAndScrapeContinues(t *testing.T) {
 	env := newEnv(t, parseConfig(t, "", account{"a", api.URL}), 0)
 	var logs syncbuf.Buffer
 	env.h.Logger = log.NewLogfmtLogger(&logs)
-	env.h.Self = []prometheus.Collector{brokenCollector{}}
+	broken := prometheus.NewRegistry()
+	broken.MustRegister(brokenCollector{})
+	env.h.Self = broken
 
 	mfs := scrape(t, env.h.Metrics(), "/metrics")
 	if up, ok := upOf(mfs, "a"); !ok || up != 1 {
