@@ -267,7 +267,8 @@ func (c *Client) RoutedIPv6(ctx context.Context) (*RoutedIPv6, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := decodeRoutedIPv6(body)
+	defer releaseBody(body)
+	v, err := decodeRoutedIPv6(body.Bytes())
 	return v, c.decodeFailure(err, ct)
 }
 
@@ -304,11 +305,12 @@ func (c *Client) VPSNetworkSince(ctx context.Context, id string, prev *NetworkRe
 	if err != nil {
 		return nil, err
 	}
-	digest := sha256.Sum256(body)
+	defer releaseBody(body)
+	digest := sha256.Sum256(body.Bytes())
 	if prev != nil && prev.Network != nil && prev.digest == digest {
 		return prev, nil
 	}
-	v, err := decodeVPSNetwork(body)
+	v, err := decodeVPSNetwork(body.Bytes())
 	if err != nil {
 		return nil, c.decodeFailure(err, ct)
 	}
@@ -333,7 +335,7 @@ func (c *Client) decodeFailure(err error, contentType string) error {
 // attempt makes one HTTP request. retry reports whether the failure is
 // transient. On success it returns the body (bounded by maxBody) and the
 // response's Content-Type.
-func (c *Client) attempt(ctx context.Context, endpoint, target string) (body []byte, contentType string, retry bool, err error) {
+func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *bytes.Buffer, contentType string, retry bool, err error) {
 	token := c.currentToken()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
@@ -365,10 +367,12 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string) (body []b
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		body, err := readBody(resp, c.maxBody+1)
 		if err != nil {
+			releaseBody(body)
 			return nil, "", ctx.Err() == nil, transportError(ctx, endpoint,
 				fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err))
 		}
-		if int64(len(body)) > c.maxBody {
+		if int64(body.Len()) > c.maxBody {
+			releaseBody(body)
 			return nil, "", false, fmt.Errorf("hostup: %s: HTTP %d response larger than %d bytes", endpoint, resp.StatusCode, c.maxBody)
 		}
 		return body, contentType, false, nil
@@ -396,21 +400,42 @@ func transportError(ctx context.Context, endpoint string, err error) error {
 }
 
 // readBody reads at most limit bytes of a response body, like
-// io.ReadAll(io.LimitReader(resp.Body, limit)), but with the buffer sized
-// from Content-Length: io.ReadAll starts at 512 bytes and doubles, which for
-// a 4 KB network document was five buffers and ~40% of the client's
-// allocation (BENCHMARKS.md). Content-Length is only a hint: a body that is
-// longer or shorter reads as it would have.
-func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
+// io.ReadAll(io.LimitReader(resp.Body, limit)), into a buffer from bodies
+// sized from Content-Length: io.ReadAll starts at 512 bytes and doubles,
+// which for a 4 KB network document was five buffers and ~40% of the
+// client's allocation (BENCHMARKS.md). Content-Length is only a hint: a body
+// that is longer or shorter reads as it would have. The caller hands the
+// buffer back with releaseBody once done with the bytes.
+func readBody(resp *http.Response, limit int64) (*bytes.Buffer, error) {
+	buf := bodies.Get().(*bytes.Buffer)
 	if n := resp.ContentLength; n > 0 {
 		// Capped, so that a lying header cannot make us allocate a lot;
 		// bytes.MinRead spare so that reading EOF does not grow it.
 		buf.Grow(int(min(n, limit, maxBodyHint)) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit))
-	return buf.Bytes(), err
+	return buf, err
 }
+
+// bodies holds the buffers of response bodies that have been decoded. A
+// scrape reads every VPS and most of what it reads is hashed, found
+// unchanged and dropped (VPSNetworkSince): the same few buffers, one per
+// concurrent read, serve the whole scrape instead of one new buffer per
+// call. Nothing decoded points into a body (encoding/json copies what it
+// keeps), so a buffer can be reused as soon as its body is decoded.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// releaseBody returns a body's buffer to bodies. Its bytes must not be used
+// after. An unusually large buffer is left to the GC rather than kept.
+func releaseBody(buf *bytes.Buffer) {
+	if buf.Cap() > maxPooledBody {
+		return
+	}
+	buf.Reset()
+	bodies.Put(buf)
+}
+
+const maxPooledBody = 256 << 10
 
 // maxBodyHint bounds the buffer made up front from Content-Length; a larger
 // body grows the buffer as it is read.

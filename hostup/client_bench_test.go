@@ -2,6 +2,7 @@ package hostup_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
@@ -103,5 +104,60 @@ func TestVPSNetworkSinceSkipsUnchangedBodies(t *testing.T) {
 	srv.Fail(hostuptest.ForVPS(hostuptest.DocsVPSID), hostuptest.Fault{Status: 500})
 	if r, err := c.VPSNetworkSince(ctx, hostuptest.DocsVPSID, fresh); err == nil || r != nil {
 		t.Errorf("failed read: %v, %v", r, err)
+	}
+}
+
+// Response bodies are read into reused buffers (readBody): what a read
+// returns must not point into one, or the next reads would rewrite it. Every
+// VPS of a demo account is read, each result is kept, then all are read
+// again on a fresh client and compared.
+func TestReadsDoNotShareTheirBodyBuffers(t *testing.T) {
+	acct := hostuptest.DemoAccount(40)
+	acct.Token = "hu_bench_token"
+	srv := hostuptest.NewServer(acct, hostuptest.WithPageSize(7))
+	defer srv.Close()
+	newClient := func() *hostup.Client {
+		c, err := hostup.NewClient(srv.URL, acct.Token, hostup.WithHTTPClient(srv.Client()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	readAll := func(c *hostup.Client) (*hostup.RoutedIPv6, []hostup.VPS, map[string]*hostup.VPSNetwork) {
+		ctx := t.Context()
+		routed, err := c.RoutedIPv6(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []hostup.VPS
+		if err := c.ListVPS(ctx, func(page []hostup.VPS) error { list = append(list, page...); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		nets := make(map[string]*hostup.VPSNetwork)
+		for _, v := range list {
+			if nets[v.ID], err = c.VPSNetwork(ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return routed, list, nets
+	}
+	routed, list, nets := readAll(newClient())
+	if len(list) != 40 {
+		t.Fatalf("listed %d VPSes, want 40", len(list))
+	}
+	// Every client draws on the same buffers: these reads write other
+	// bodies over the first reads' buffers, the last is compared with.
+	readAll(newClient())
+	wantRouted, wantList, wantNets := readAll(newClient())
+	if !reflect.DeepEqual(routed, wantRouted) {
+		t.Error("the routed-IPv6 read changed after later reads")
+	}
+	if !reflect.DeepEqual(list, wantList) {
+		t.Error("the VPS list changed after later reads")
+	}
+	for id, n := range nets {
+		if !reflect.DeepEqual(n, wantNets[id]) {
+			t.Errorf("the network read of VPS %s changed after later reads", id)
+		}
 	}
 }

@@ -28,7 +28,8 @@ func (c *Client) ListVPSPage(ctx context.Context, cursor string) (*VPSPage, erro
 	if err != nil {
 		return nil, err
 	}
-	v, err := decodeVPSPage(body)
+	defer releaseBody(body)
+	v, err := decodeVPSPage(body.Bytes())
 	return v, c.decodeFailure(err, ct)
 }
 

@@ -1,6 +1,7 @@
 package hostup
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,8 +10,9 @@ import (
 
 // get fetches {base}{pathQuery}, retrying transient failures (transport
 // errors, 5xx, 408) up to c.retries times. Other 4xx, 429 included, are
-// final. It returns the body and Content-Type of the 2xx response.
-func (c *Client) get(ctx context.Context, endpoint, pathQuery string) ([]byte, string, error) {
+// final. It returns the body and Content-Type of the 2xx response; the
+// caller hands the body back with releaseBody once it is decoded.
+func (c *Client) get(ctx context.Context, endpoint, pathQuery string) (*bytes.Buffer, string, error) {
 	target := c.baseURL + pathQuery
 	for attempt := 0; ; attempt++ {
 		if err := c.waitTurn(ctx, endpoint); err != nil {
