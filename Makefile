@@ -20,7 +20,7 @@ DEMO_PORT ?= 9977
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 ## test: everything CI runs: lint, unit and end-to-end tests with the race
 ## detector, the alert rules, and a short fuzz run of every fuzz target.

@@ -68,6 +68,8 @@ func testMain(m *testing.M) int {
 		{fakeAPIBin, "../cmd/hostup-fake-api"},
 	} {
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		// Static, as make build and the Docker image build it.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: go build -o %s %s: %v\n%s", b.out, b.pkg, err, out)
 			return 1
