@@ -44,7 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sizes := fs.String("n", "100,1000,5000", "comma-separated account `sizes` (VPSes)")
 	fs.DurationVar(&p.latency, "latency", 20*time.Millisecond, "latency the fake API adds to every response")
 	fs.IntVar(&p.concurrency, "concurrency", 16, "exporter's scrape.concurrency")
-	fs.IntVar(&p.scrapes, "scrapes", 20, "measured scrapes per size")
+	fs.IntVar(&p.scrapes, "scrapes", 20, "measured scrapes per size, at least")
+	fs.DurationVar(&p.minMeasure, "min-measure", 10*time.Second, "measure each size for at least this long, scraping beyond -scrapes if need be")
 	fs.IntVar(&p.warmup, "warmup", 2, "scrapes per size before measuring")
 	fs.IntVar(&p.soak, "soak", 200, "total scrapes after which goroutines and RSS are compared with those after 20 (0: no soak)")
 	fs.IntVar(&p.soakMaxN, "soak-max-n", 1000, "largest size that gets the soak (it costs soak x scrape time)")
@@ -66,8 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "hostup-loadtest: unexpected argument %q\n", fs.Arg(0))
 		return 2
-	case p.latency < 0 || p.concurrency < 1 || p.concurrency > 256 || p.scrapes < 1 || p.warmup < 0 || p.soak < 0:
-		fmt.Fprintln(stderr, "hostup-loadtest: want -latency >= 0, -concurrency 1..256, -scrapes >= 1, -warmup >= 0, -soak >= 0")
+	case p.latency < 0 || p.minMeasure < 0 || p.concurrency < 1 || p.concurrency > 256 || p.scrapes < 1 || p.warmup < 0 || p.soak < 0:
+		fmt.Fprintln(stderr, "hostup-loadtest: want -latency >= 0, -min-measure >= 0, -concurrency 1..256, -scrapes >= 1, -warmup >= 0, -soak >= 0")
 		return 2
 	}
 	if _, err := os.Stat(p.exporter); err != nil {
@@ -77,8 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, *maxTime)
 	defer cancel()
 
-	fmt.Fprintf(stdout, "hostup-loadtest: exporter %s, latency %v, concurrency %d, %d warm-up + %d measured scrapes, soak %d (N <= %d), churn %t, %d CPUs, GOGC=%s GOMEMLIMIT=%s\n\n",
-		p.exporter, p.latency, p.concurrency, p.warmup, p.scrapes, p.soak, p.soakMaxN, p.churn, runtime.NumCPU(), envOr("GOGC", "default"), envOr("GOMEMLIMIT", "default"))
+	fmt.Fprintf(stdout, "hostup-loadtest: exporter %s, latency %v, concurrency %d, %d warm-up + at least %d measured scrapes over at least %v, soak %d (N <= %d), churn %t, %d CPUs, GOGC=%s GOMEMLIMIT=%s\n\n",
+		p.exporter, p.latency, p.concurrency, p.warmup, p.scrapes, p.minMeasure, p.soak, p.soakMaxN, p.churn, runtime.NumCPU(), envOr("GOGC", "default"), envOr("GOMEMLIMIT", "default"))
 	var results []result
 	for _, n := range ns {
 		fmt.Fprintf(stderr, "N=%d: running...\n", n)

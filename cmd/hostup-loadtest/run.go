@@ -30,10 +30,11 @@ type params struct {
 	exporter    string
 	latency     time.Duration
 	concurrency int
-	scrapes     int // measured scrapes
-	warmup      int // scrapes before measuring (excluded from CPU and times)
-	soak        int // total scrapes after which memory and goroutines are compared with scrape 20
-	soakMaxN    int // sizes above this skip the soak (it takes soak * scrape time)
+	scrapes     int           // measured scrapes, at least
+	minMeasure  time.Duration // and measured for at least this long
+	warmup      int           // scrapes before measuring (excluded from CPU and times)
+	soak        int           // total scrapes after which memory and goroutines are compared with scrape 20
+	soakMaxN    int           // sizes above this skip the soak (it takes soak * scrape time)
 	churn       bool
 	verbose     bool
 }
@@ -192,7 +193,11 @@ func runSize(ctx context.Context, p params, n int) (res result, err error) {
 	if err != nil {
 		return res, err
 	}
-	for i := range p.scrapes {
+	// At least p.scrapes, and for at least p.minMeasure: a small account's
+	// 20 scrapes last a few seconds, too few for a steady CPU figure.
+	measureStart := time.Now()
+	var lastBody []byte
+	for i := 0; i < p.scrapes || time.Since(measureStart) < p.minMeasure; i++ {
 		// The body check reads the whole answer; once is enough to know it
 		// is complete, and the harness shares the CPUs with the exporter.
 		r, err := one(i == 0)
@@ -202,13 +207,7 @@ func runSize(ctx context.Context, p params, n int) (res result, err error) {
 		if i == 0 {
 			firstBody = r.Body
 		}
-		if i == p.scrapes-1 {
-			sum0, count0 = networkLatency(firstBody)
-			sum1, count1 := networkLatency(r.Body)
-			if count1 > count0 {
-				res.CallSeconds = (sum1 - sum0) / (count1 - count0)
-			}
-		}
+		lastBody = r.Body
 		res.WallSeconds = append(res.WallSeconds, r.Wall.Seconds())
 		if d, ok := labelledValue(r.Body, `hostup_scrape_duration_seconds{account="`+accountName+`"}`); ok {
 			res.RoundSeconds = append(res.RoundSeconds, d)
@@ -217,6 +216,10 @@ func runSize(ctx context.Context, p params, n int) (res result, err error) {
 		if p.verbose {
 			fmt.Fprintf(os.Stderr, "  N=%d scrape %d: %.3fs, %d bytes gzip\n", n, total, r.Wall.Seconds(), r.Compressed)
 		}
+	}
+	sum0, count0 = networkLatency(firstBody)
+	if sum1, count1 := networkLatency(lastBody); count1 > count0 {
+		res.CallSeconds = (sum1 - sum0) / (count1 - count0)
 	}
 	cpu1, err := cpuSeconds(ex.pid())
 	if err != nil {
