@@ -84,7 +84,6 @@ func (c *Collector) Gatherer(self prometheus.Gatherer) prometheus.Gatherer {
 type familySet struct {
 	byDesc   map[*prometheus.Desc]*dto.MetricFamily
 	families []*dto.MetricFamily
-	metrics  []dto.Metric // a chunk handed out one by one, like slab's
 }
 
 func newFamilySet() *familySet {
@@ -93,6 +92,8 @@ func newFamilySet() *familySet {
 
 var gaugeType = dto.MetricType_GAUGE
 
+// add puts s into its family. The family holds s's own dto.Metric, which
+// lives in the emitter's slab: no copy is made.
 func (f *familySet) add(d typedDesc, s *sample) {
 	mf := f.byDesc[d.desc]
 	if mf == nil {
@@ -100,11 +101,5 @@ func (f *familySet) add(d typedDesc, s *sample) {
 		f.byDesc[d.desc] = mf
 		f.families = append(f.families, mf)
 	}
-	if len(f.metrics) == 0 {
-		f.metrics = make([]dto.Metric, maxSampleChunk)
-	}
-	m := &f.metrics[0]
-	f.metrics = f.metrics[1:]
-	m.Label, m.Gauge = s.labels, &s.gauge
-	mf.Metric = append(mf.Metric, m)
+	mf.Metric = append(mf.Metric, &s.metric)
 }

@@ -52,17 +52,20 @@ func newLabelSet(names []string) *labelSet {
 
 // sample is one const gauge series. It implements prometheus.Metric.
 type sample struct {
-	desc   *prometheus.Desc
-	labels []*dto.LabelPair // sorted by name, possibly shared with other samples
-	gauge  dto.Gauge        // Value points at value
+	desc *prometheus.Desc
+	// metric is the series as gather.go serves it, without a registry:
+	// Label sorted by name (pairs possibly shared with other samples),
+	// Gauge pointing at gauge. Write hands a registry the same.
+	metric dto.Metric
+	gauge  dto.Gauge // Value points at value
 	value  float64
 }
 
 func (s *sample) Desc() *prometheus.Desc { return s.desc }
 
 func (s *sample) Write(m *dto.Metric) error {
-	m.Label = s.labels
-	m.Gauge = &s.gauge
+	m.Label = s.metric.Label
+	m.Gauge = s.metric.Gauge
 	return nil
 }
 
@@ -116,7 +119,8 @@ func (sl *slab) newSample(d typedDesc, value float64, labels []string) *sample {
 	s.desc = d.desc
 	s.value = value
 	s.gauge.Value = &s.value
-	s.labels = sl.labelPairs(d.labels, labels)
+	s.metric.Gauge = &s.gauge
+	s.metric.Label = sl.labelPairs(d.labels, labels)
 	return s
 }
 
