@@ -24,60 +24,94 @@ import (
 // format allows. The API call metrics are few and go through an ordinary
 // registry. Collect (the prometheus.Collector path, used by the
 // tests' registries) serves the same series.
-func (c *Collector) Gatherer(self prometheus.Gatherer) prometheus.Gatherer {
-	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		sets := make([]*familySet, len(c.accounts))
-		var wg sync.WaitGroup
-		for i, a := range c.accounts {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				start := time.Now()
-				s := a.Snapshot(c.ctx)
-				e := newEmitter(nil)
-				e.fams = newFamilySet()
-				e.emitSnapshot(s, time.Since(start))
-				sets[i] = e.fams
-			}()
-		}
+//
+// The series are built in pooled memory: call Release once what Gather
+// returned is no longer used (the answer is written).
+func (c *Collector) Gatherer(self prometheus.Gatherer) *Gathering {
+	return &Gathering{c: c, self: self}
+}
 
-		wg.Wait()
-		// After the reads, so the API call metrics count this scrape's.
-		reg := prometheus.NewRegistry()
-		for _, a := range c.accounts {
-			reg.MustRegister(a.metrics)
-		}
-		small, err := reg.Gather()
-		if self != nil {
-			mfs, selfErr := self.Gather()
-			small = append(small, mfs...)
-			err = errors.Join(err, selfErr)
-		}
+// Gathering is one scrape's prometheus.Gatherer (Collector.Gatherer).
+type Gathering struct {
+	c    *Collector
+	self prometheus.Gatherer
 
-		// A family of several accounts is one family; the registries'
-		// families have other names, but a name in two is merged too
-		// rather than served twice.
-		merged := make(map[string]*dto.MetricFamily, len(small)+len(allDescs))
-		out := make([]*dto.MetricFamily, 0, len(small)+len(allDescs))
-		add := func(mf *dto.MetricFamily) {
-			if have := merged[mf.GetName()]; have != nil {
-				have.Metric = append(have.Metric, mf.Metric...)
-				return
-			}
-			merged[mf.GetName()] = mf
-			out = append(out, mf)
+	mu    sync.Mutex
+	slabs []*slab // of every Gather, for Release
+}
+
+// Gather implements prometheus.Gatherer.
+func (g *Gathering) Gather() ([]*dto.MetricFamily, error) {
+	c := g.c
+	sets := make([]*familySet, len(c.accounts))
+	slabs := make([]*slab, len(c.accounts))
+	var wg sync.WaitGroup
+	for i, a := range c.accounts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			s := a.Snapshot(c.ctx)
+			e := newEmitter(nil)
+			e.slab = newPooledSlab()
+			e.fams = newFamilySet()
+			e.emitSnapshot(s, time.Since(start))
+			sets[i], slabs[i] = e.fams, e.slab
+		}()
+	}
+
+	wg.Wait()
+	g.mu.Lock()
+	g.slabs = append(g.slabs, slabs...)
+	g.mu.Unlock()
+	// After the reads, so the API call metrics count this scrape's.
+	reg := prometheus.NewRegistry()
+	for _, a := range c.accounts {
+		reg.MustRegister(a.metrics)
+	}
+	small, err := reg.Gather()
+	if g.self != nil {
+		mfs, selfErr := g.self.Gather()
+		small = append(small, mfs...)
+		err = errors.Join(err, selfErr)
+	}
+
+	// A family of several accounts is one family; the registries'
+	// families have other names, but a name in two is merged too
+	// rather than served twice.
+	merged := make(map[string]*dto.MetricFamily, len(small)+len(allDescs))
+	out := make([]*dto.MetricFamily, 0, len(small)+len(allDescs))
+	add := func(mf *dto.MetricFamily) {
+		if have := merged[mf.GetName()]; have != nil {
+			have.Metric = append(have.Metric, mf.Metric...)
+			return
 		}
-		for _, mf := range small {
+		merged[mf.GetName()] = mf
+		out = append(out, mf)
+	}
+	for _, mf := range small {
+		add(mf)
+	}
+	for _, set := range sets {
+		for _, mf := range set.families {
 			add(mf)
 		}
-		for _, set := range sets {
-			for _, mf := range set.families {
-				add(mf)
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
-		return out, err
-	})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+	return out, err
+}
+
+// Release hands the memory of the series Gather built back for later
+// scrapes. What Gather returned must not be used after; Release may be
+// called more than once.
+func (g *Gathering) Release() {
+	g.mu.Lock()
+	slabs := g.slabs
+	g.slabs = nil
+	g.mu.Unlock()
+	for _, sl := range slabs {
+		sl.release()
+	}
 }
 
 // familySet is one account's HostUp series of a scrape, as metric families.

@@ -175,6 +175,7 @@ func BenchmarkScrape(b *testing.B) {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
 				g := e.Collector(ctx).Gatherer(self)
+				defer g.Release()
 				promhttp.HandlerFor(g, promhttp.HandlerOpts{
 					ErrorHandling:      promhttp.ContinueOnError,
 					DisableCompression: true,

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -81,6 +82,13 @@ const (
 // slab hands out the objects of one scrape's series. Nothing it hands out is
 // reused within the scrape, and a slab is never used by two scrapes, so the
 // objects stay valid for as long as the registry holds them.
+//
+// A pooled slab (the registry-free gatherer's) takes full-size chunks from
+// package pools and gives them back on release, once the scrape's answer is
+// written: the series of a scrape were half of what it allocated, and at a
+// small account's heap size each few MB allocated cost a garbage collection
+// (BENCHMARKS.md). A slab made for a registry is never released: the
+// registry may hold its objects for as long as it likes.
 type slab struct {
 	samples []sample
 	pairs   []dto.LabelPair
@@ -91,6 +99,9 @@ type slab struct {
 	// last holds, per label name id, the last pair made for that name, to be
 	// shared by the next series with the same value.
 	last []*dto.LabelPair
+
+	pooled bool
+	taken  chunks // what a pooled slab took from the pools
 }
 
 func newSlab() *slab {
@@ -98,6 +109,53 @@ func newSlab() *slab {
 		nSamples: firstChunk, nPairs: firstChunk, nPtrs: firstChunk,
 		last: make([]*dto.LabelPair, len(labelIDs)),
 	}
+}
+
+func newPooledSlab() *slab {
+	sl := newSlab()
+	sl.pooled = true
+	return sl
+}
+
+type (
+	sampleChunk [maxSampleChunk]sample
+	pairChunk   struct {
+		pairs  [maxPairChunk]dto.LabelPair
+		values [maxPairChunk]string
+	}
+	ptrChunk [maxPtrChunk]*dto.LabelPair
+)
+
+type chunks struct {
+	samples []*sampleChunk
+	pairs   []*pairChunk
+	ptrs    []*ptrChunk
+}
+
+var (
+	samplePool = sync.Pool{New: func() any { return new(sampleChunk) }}
+	pairPool   = sync.Pool{New: func() any { return new(pairChunk) }}
+	ptrPool    = sync.Pool{New: func() any { return new(ptrChunk) }}
+)
+
+// release gives a pooled slab's chunks back, cleared, so that they hold on
+// to nothing. Nothing the slab handed out may be used after; the slab
+// itself may not be used again.
+func (sl *slab) release() {
+	for _, c := range sl.taken.samples {
+		clear(c[:])
+		samplePool.Put(c)
+	}
+	for _, c := range sl.taken.pairs {
+		clear(c.pairs[:])
+		clear(c.values[:])
+		pairPool.Put(c)
+	}
+	for _, c := range sl.taken.ptrs {
+		clear(c[:])
+		ptrPool.Put(c)
+	}
+	*sl = slab{}
 }
 
 // grow returns the size of a new chunk of at least need items and doubles
@@ -112,7 +170,13 @@ func grow(next *int, limit, need int) int {
 // as sorted, shared pairs.
 func (sl *slab) newSample(d typedDesc, value float64, labels []string) *sample {
 	if len(sl.samples) == 0 {
-		sl.samples = make([]sample, grow(&sl.nSamples, maxSampleChunk, 1))
+		if sl.pooled {
+			c := samplePool.Get().(*sampleChunk)
+			sl.taken.samples = append(sl.taken.samples, c)
+			sl.samples = c[:]
+		} else {
+			sl.samples = make([]sample, grow(&sl.nSamples, maxSampleChunk, 1))
+		}
 	}
 	s := &sl.samples[0]
 	sl.samples = sl.samples[1:]
@@ -130,7 +194,13 @@ func (sl *slab) labelPairs(ls *labelSet, values []string) []*dto.LabelPair {
 		return nil
 	}
 	if len(sl.ptrs) < n {
-		sl.ptrs = make([]*dto.LabelPair, grow(&sl.nPtrs, maxPtrChunk, n))
+		if sl.pooled && n <= maxPtrChunk {
+			c := ptrPool.Get().(*ptrChunk)
+			sl.taken.ptrs = append(sl.taken.ptrs, c)
+			sl.ptrs = c[:]
+		} else {
+			sl.ptrs = make([]*dto.LabelPair, grow(&sl.nPtrs, maxPtrChunk, n))
+		}
 	}
 	// Full slice expression: the registry may append to Label (it does not
 	// today), which must never write into the next sample's pairs.
@@ -147,9 +217,15 @@ func (sl *slab) pair(id int, name *string, value string) *dto.LabelPair {
 		return p
 	}
 	if len(sl.pairs) == 0 {
-		n := grow(&sl.nPairs, maxPairChunk, 1)
-		sl.pairs = make([]dto.LabelPair, n)
-		sl.values = make([]string, n)
+		if sl.pooled {
+			c := pairPool.Get().(*pairChunk)
+			sl.taken.pairs = append(sl.taken.pairs, c)
+			sl.pairs, sl.values = c.pairs[:], c.values[:]
+		} else {
+			n := grow(&sl.nPairs, maxPairChunk, 1)
+			sl.pairs = make([]dto.LabelPair, n)
+			sl.values = make([]string, n)
+		}
 	}
 	p, v := &sl.pairs[0], &sl.values[0]
 	sl.pairs, sl.values = sl.pairs[1:], sl.values[1:]

@@ -76,7 +76,11 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, accounts []stri
 	if self {
 		others = h.Self
 	}
-	promhttp.HandlerFor(h.Exporter.Collector(ctx, accounts...).Gatherer(others), promhttp.HandlerOpts{
+	g := h.Exporter.Collector(ctx, accounts...).Gatherer(others)
+	// promhttp has written the answer when ServeHTTP returns (it has no
+	// timeout of its own set), so the series' memory can go back.
+	defer g.Release()
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{h.Logger},
 		ErrorHandling: promhttp.ContinueOnError,
 		// compress.Handler does it, faster than promhttp would.
