@@ -138,7 +138,10 @@ func BenchmarkEmitSnapshot(b *testing.B) {
 						DisableCompression: true,
 					}).ServeHTTP(w, req)
 				}))
-				perVPS(b, n, func(w http.ResponseWriter) { h.ServeHTTP(w, req) })
+				perVPS(b, n, func(w http.ResponseWriter) {
+					h.ServeHTTP(w, req)
+					mustBeGzipped(b, w, gz)
+				})
 			})
 		}
 	}
@@ -181,13 +184,24 @@ func BenchmarkScrape(b *testing.B) {
 					DisableCompression: true,
 				}).ServeHTTP(w, req)
 			}))
-			serve := func(w http.ResponseWriter) { h.ServeHTTP(w, req) }
+			serve := func(w http.ResponseWriter) {
+				h.ServeHTTP(w, req)
+				mustBeGzipped(b, w, true)
+			}
 			calls := srv.TotalCalls()
 			scrapes := perVPS(b, n, serve)
 			if per := float64(srv.TotalCalls()-calls) / float64(scrapes); per != float64(1+(n+99)/100+n) {
 				b.Errorf("%.1f API calls per scrape, want %d", per, 1+(n+99)/100+n)
 			}
 		})
+	}
+}
+
+// mustBeGzipped fails the benchmark unless the answer in w is gzipped
+// exactly when gz: a benchmark must measure the encoding it claims to.
+func mustBeGzipped(b *testing.B, w http.ResponseWriter, gz bool) {
+	if got := w.Header().Get("Content-Encoding") == "gzip"; got != gz {
+		b.Fatalf("answer gzipped: %v, want %v", got, gz)
 	}
 }
 
@@ -242,7 +256,11 @@ func perVPS(b *testing.B, n int, serve func(http.ResponseWriter)) int {
 	ops := 0
 	b.ReportAllocs()
 	for b.Loop() {
+		// A fresh header each time, as a new response has: a
+		// Content-Encoding left from the last one would make the gzip
+		// handler pass the next answer through uncompressed.
 		w.n = 0
+		clear(w.header)
 		serve(w)
 		if w.status != http.StatusOK {
 			b.Fatalf("status %d", w.status)
