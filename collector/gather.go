@@ -52,9 +52,7 @@ func (g *Gathering) Gather() ([]*dto.MetricFamily, error) {
 			defer wg.Done()
 			start := time.Now()
 			s := a.Snapshot(c.ctx)
-			e := newEmitter(nil)
-			e.slab = newPooledSlab()
-			e.fams = newFamilySet()
+			e := &emitter{fams: newFamilySet(), seen: newSeenSet(), slab: newPooledSlab()}
 			e.emitSnapshot(s, time.Since(start))
 			sets[i], slabs[i] = e.fams, e.slab
 		}()
