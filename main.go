@@ -119,8 +119,17 @@ func run(args []string) int {
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics (all accounts)"},
 				{Address: "/exporter-metrics", Text: "Exporter's own metrics"},
-				{Address: "/probe?account=" + cfg.Accounts[0].Name, Text: "Probe one account"},
 			},
+			// /probe?account=NAME, for whatever the config names now: a
+			// link made at startup would go stale with a reload.
+			Form: web.LandingForm{
+				Action: "/probe",
+				Inputs: []web.LandingFormInput{
+					{Label: "Account", Type: "text", Name: "account", Placeholder: "name in the config"},
+				},
+			},
+			// No /debug/pprof here: its links would be dead.
+			Profiling: "false",
 		})
 		if err != nil {
 			level.Error(logger).Log("err", err)
