@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -46,6 +47,7 @@ func run(args []string) int {
 		tokenFile    = app.Flag("hostup.token-file", "File holding the HostUp API key, in zero-config mode (else $HOSTUP_API_TOKEN).").String()
 		metricsPath  = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		maxRequests  = app.Flag("web.max-requests", "Maximum number of parallel scrape requests; 0 disables the limit.").Default("40").Int()
+		maxProcs     = app.Flag("runtime.gomaxprocs", "The target number of CPUs Go will run on (GOMAXPROCS).").Envar("GOMAXPROCS").Default("1").Int()
 		toolkitFlags = kingpinflag.AddFlags(app, ":9977")
 		logLevel     = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
 		logFormat    = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
@@ -58,6 +60,15 @@ func run(args []string) int {
 	}
 
 	logger, slogger := newLogger(*logFormat, *logLevel)
+	if *maxProcs < 1 {
+		level.Error(logger).Log("msg", "invalid --runtime.gomaxprocs", "err", fmt.Sprintf("%d: want 1 or more", *maxProcs))
+		return 1
+	}
+	// One by default, as node_exporter does: the exporter waits on the API
+	// far more than it computes, and with more Ps each scrape paid for
+	// waking idle ones (BENCHMARKS.md, step 12).
+	runtime.GOMAXPROCS(*maxProcs)
+	level.Debug(logger).Log("msg", "Go MAXPROCS", "procs", runtime.GOMAXPROCS(0))
 	if err := checkTelemetryPath(*metricsPath); err != nil {
 		level.Error(logger).Log("msg", "invalid --web.telemetry-path", "err", err)
 		return 1
