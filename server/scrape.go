@@ -50,9 +50,9 @@ func (h *Handlers) Metrics() http.Handler {
 }
 
 // Probe returns the /probe handler (the multi-target exporter pattern): one
-// configured account, named by ?account=, from a fresh registry. The request
-// can only pick among configured accounts: it never supplies a URL, host or
-// token, so no request can point the exporter elsewhere.
+// configured account, named by ?account=, gathered for this request alone.
+// The request can only pick among configured accounts: it never supplies a
+// URL, host or token, so no request can point the exporter elsewhere.
 func (h *Handlers) Probe() http.Handler {
 	return h.limit(compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("account")
