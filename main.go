@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/hostup-exporter/hostup_exporter/account"
 	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/server"
@@ -93,9 +94,29 @@ func run(args []string) int {
 	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info())
 	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
 
-	exporter := collector.NewExporter(logger, exporterName+"/"+version.Version, nil)
-	defer exporter.Close()
-	if err := exporter.ApplyConfig(cfg); err != nil {
+	// The API-call metrics are the process's: registered once, in the
+	// exporter's own registry (/metrics) and alone in api (/probe filters
+	// them by account).
+	apiMetrics := collector.NewAPIMetrics()
+	accounts := account.NewSet(account.Env{
+		Logger:    logger,
+		UserAgent: exporterName + "/" + version.Version,
+		Observer:  apiMetrics,
+	})
+	defer accounts.Close()
+	apply := func(cfg *config.Config) error {
+		before := accounts.All()
+		if err := accounts.Apply(cfg); err != nil {
+			return err
+		}
+		for _, a := range before {
+			if _, ok := cfg.Account(a.Name()); !ok {
+				apiMetrics.Forget(a.Name())
+			}
+		}
+		return nil
+	}
+	if err := apply(cfg); err != nil {
 		level.Error(logger).Log("msg", "invalid configuration", "err", err)
 		return 1
 	}
@@ -106,12 +127,16 @@ func run(args []string) int {
 		versioncollector.NewCollector("hostup_exporter"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		apiMetrics,
 	)
-	reloader := server.NewReloader(self, load, exporter.ApplyConfig, safeConfig, logger)
+	api := prometheus.NewRegistry()
+	api.MustRegister(apiMetrics)
+	reloader := server.NewReloader(self, load, apply, safeConfig, logger)
 	handlers := &server.Handlers{
-		Exporter:            exporter,
+		Accounts:            accounts,
 		Config:              safeConfig,
 		Self:                self,
+		API:                 api,
 		Logger:              logger,
 		MaxRequestsInFlight: *maxRequests,
 	}

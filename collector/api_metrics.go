@@ -1,74 +1,92 @@
 package collector
 
 import (
-	"math"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 )
 
-// apiMetrics counts one account's API calls. Unlike the HostUp state these
-// are true counters and a histogram, so they live as long as the process,
-// across config reloads, and are collected into every scrape's registry.
-type apiMetrics struct {
-	requests  *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
-	remaining atomic.Uint64 // float64 bits; NaN until X-RateLimit-Remaining is seen
-	desc      *prometheus.Desc
+// APIMetrics counts every account's HostUp API use. Unlike the HostUp state
+// these are true counters and a histogram: one APIMetrics is registered once
+// for the process and lives across config reloads. It implements
+// account.Observer.
+type APIMetrics struct {
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	mismatches *prometheus.CounterVec
 }
 
-func newAPIMetrics(account string) *apiMetrics {
-	labels := prometheus.Labels{"account": account}
-	m := &apiMetrics{
+// NewAPIMetrics returns the API-call metrics, with no series yet.
+func NewAPIMetrics() *APIMetrics {
+	return &APIMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace:   namespace,
-			Name:        "api_requests_total",
-			Help:        "HostUp API calls made, by endpoint and HTTP status (error for transport failures); retries count as calls.",
-			ConstLabels: labels,
-		}, []string{"endpoint", "status"}),
+			Namespace: namespace,
+			Name:      "api_requests_total",
+			Help:      "HostUp API calls made, by endpoint and HTTP status (error for transport failures); retries count as calls.",
+		}, []string{"account", "endpoint", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace:   namespace,
-			Name:        "api_request_duration_seconds",
-			Help:        "HostUp API call latency, by endpoint.",
-			ConstLabels: labels,
-			Buckets:     []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
-		}, []string{"endpoint"}),
-		desc: prometheus.NewDesc("hostup_api_rate_limit_remaining",
-			"Last X-RateLimit-Remaining header the HostUp API sent; absent until one is seen.",
-			nil, labels),
+			Namespace: namespace,
+			Name:      "api_request_duration_seconds",
+			Help:      "HostUp API call latency, by endpoint.",
+			Buckets:   []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"account", "endpoint"}),
+		mismatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "api_decode_mismatches_total",
+			Help:      "Fields of HostUp API answers whose JSON type was not the documented one (each left out, the rest of the answer kept), by endpoint and field (a JSON path such as interfaces[].vlan).",
+		}, []string{"account", "endpoint", "field"}),
 	}
-	m.remaining.Store(math.Float64bits(math.NaN()))
-	return m
 }
 
-// observe is the hostup client's observer: called once per HTTP attempt.
-func (m *apiMetrics) observe(c hostup.Call) {
+// endpointLabel is the endpoint label value of one of hostup's endpoints.
+func endpointLabel(endpoint string) string {
+	switch endpoint {
+	case hostup.EndpointRoutedIPv6:
+		return endpointRoutedIPv6
+	case hostup.EndpointVPSList:
+		return endpointVPSList
+	case hostup.EndpointVPSNetwork:
+		return endpointVPSNetwork
+	}
+	return "other"
+}
+
+// APICall implements account.Observer: one HTTP attempt.
+func (m *APIMetrics) APICall(account string, c hostup.Call) {
 	status := "error"
 	if c.StatusCode != 0 {
 		status = strconv.Itoa(c.StatusCode)
 	}
-	m.requests.WithLabelValues(c.Endpoint, status).Inc()
-	m.latency.WithLabelValues(c.Endpoint).Observe(c.Duration.Seconds())
-	if c.RateLimit.HasRemaining {
-		m.remaining.Store(math.Float64bits(c.RateLimit.Remaining))
-	}
+	ep := endpointLabel(c.Endpoint)
+	m.requests.WithLabelValues(account, ep, status).Inc()
+	m.latency.WithLabelValues(account, ep).Observe(c.Duration.Seconds())
+}
+
+// DecodeMismatch implements account.Observer.
+func (m *APIMetrics) DecodeMismatch(account, endpoint, field string) {
+	m.mismatches.WithLabelValues(account, endpointLabel(endpoint), field).Inc()
+}
+
+// Forget drops the series of an account that is no longer configured.
+func (m *APIMetrics) Forget(account string) {
+	l := prometheus.Labels{"account": account}
+	m.requests.DeletePartialMatch(l)
+	m.latency.DeletePartialMatch(l)
+	m.mismatches.DeletePartialMatch(l)
 }
 
 // Describe implements prometheus.Collector.
-func (m *apiMetrics) Describe(ch chan<- *prometheus.Desc) {
+func (m *APIMetrics) Describe(ch chan<- *prometheus.Desc) {
 	m.requests.Describe(ch)
 	m.latency.Describe(ch)
-	ch <- m.desc
+	m.mismatches.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
-func (m *apiMetrics) Collect(ch chan<- prometheus.Metric) {
+func (m *APIMetrics) Collect(ch chan<- prometheus.Metric) {
 	m.requests.Collect(ch)
 	m.latency.Collect(ch)
-	if v := math.Float64frombits(m.remaining.Load()); !math.IsNaN(v) {
-		ch <- prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, v)
-	}
+	m.mismatches.Collect(ch)
 }

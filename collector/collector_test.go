@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -29,9 +28,7 @@ func TestDemoAccountGolden(t *testing.T) {
 func TestCollectAndLint(t *testing.T) {
 	srv := newFake(t, hostuptest.DemoAccount(12), hostuptest.WithPageSize(5))
 	e := newTestExporter(t, testConfig(t, srv.URL, "", ""))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	problems, err := testutil.CollectAndLint(e.Collector(ctx))
+	problems, err := testutil.GatherAndLint(scrape(t, e, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

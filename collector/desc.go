@@ -1,9 +1,3 @@
-// Package collector turns HostUp API state into Prometheus metrics.
-//
-// An Account reads one HostUp account (routed IPv6, the VPS list, each VPS's
-// network state) and keeps the last good answers; a Collector built for one
-// scrape asks each account for a Snapshot and renders it as const metrics.
-// Nothing here speaks HTTP itself: all API calls go through package hostup.
 package collector
 
 import (
@@ -17,44 +11,44 @@ import (
 
 const namespace = "hostup"
 
-// typedDesc is a descriptor of the HostUp state with what its label names
-// need for rendering (sample.go). Every one is a gauge (newGauge): samples
-// and the families of gather.go are built as gauges.
+// typedDesc is a descriptor with what its label names need for rendering
+// (sample.go). It may be of any const-metric type and made at any time.
 type typedDesc struct {
-	desc       *prometheus.Desc
-	valueType  prometheus.ValueType
-	labels     *labelSet
-	name, help string // for families built without a registry (gather.go)
+	desc      *prometheus.Desc
+	valueType prometheus.ValueType
+	labels    *labelSet
 }
 
-func newGauge(name, help string, labels ...string) typedDesc {
-	fqName := prometheus.BuildFQName(namespace, "", name)
+func newDesc(valueType prometheus.ValueType, name, help string, labels ...string) typedDesc {
 	return typedDesc{
-		desc:      prometheus.NewDesc(fqName, help, labels, nil),
-		valueType: prometheus.GaugeValue,
+		desc:      prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil),
+		valueType: valueType,
 		labels:    newLabelSet(labels),
-		name:      fqName,
-		help:      help,
 	}
 }
 
+func newGauge(name, help string, labels ...string) typedDesc {
+	return newDesc(prometheus.GaugeValue, name, help, labels...)
+}
+
 // emitter sends const metrics for one account. Label values arrive as they
-// come from the API; series whose full label set was already sent in this
-// scrape are dropped, because a duplicate series (two interfaces both with a
-// null id, say) would make the registry reject the metric family.
+// come from the API; a series whose full label set was already sent in this
+// scrape is dropped and counted (duplicates), because a duplicate series
+// would make the registry reject the whole metric family.
 type emitter struct {
-	ch   chan<- prometheus.Metric // where series go, or
-	fams *familySet               // when gathering without a registry
-	seen *seenSet
-	slab *slab
+	ch         chan<- prometheus.Metric
+	seen       *seenSet
+	slab       *slab
+	duplicates int
 }
 
 func newEmitter(ch chan<- prometheus.Metric) *emitter {
-	return &emitter{ch: ch, seen: newSeenSet(), slab: newSlab()}
+	return &emitter{ch: ch, seen: newSeenSet(), slab: newPooledSlab()}
 }
 
 func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 	if !e.seen.add(d.desc, labels) {
+		e.duplicates++
 		return
 	}
 	if len(labels) != len(d.labels.names) {
@@ -63,12 +57,7 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 	}
 	// Label values are not checked for UTF-8 here: they come from decoded
 	// JSON, which never holds invalid UTF-8, or from the validated config.
-	s := e.slab.newSample(d, value, labels)
-	if e.fams != nil {
-		e.fams.add(d, s)
-		return
-	}
-	e.ch <- s
+	e.ch <- e.slab.newSample(d, value, labels)
 }
 
 // emitOptional emits only when the API gave a value: a null field gives no

@@ -51,18 +51,19 @@ func TestNullsUnknownEnumsAndExtraGates(t *testing.T) {
 	compareText(t, g, `
 # HELP hostup_vps_interface_addresses Number of addresses on the interface (network interfaces[].ip[]) by family and privacy.
 # TYPE hostup_vps_interface_addresses gauge
-hostup_vps_interface_addresses{account="production",family="ipv6",interface="",private="",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
-hostup_vps_interface_addresses{account="production",family="ipv6",interface="",private="false",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
+hostup_vps_interface_addresses{account="production",family="ipv6",interface="#0",private="",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
+hostup_vps_interface_addresses{account="production",family="ipv6",interface="#0",private="false",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
 # HELP hostup_vps_interface_firewall_enabled Whether the interface's firewall is enabled (network interfaces[].firewallEnabled), 0 or 1.
 # TYPE hostup_vps_interface_firewall_enabled gauge
-hostup_vps_interface_firewall_enabled{account="production",interface="",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 0
+hostup_vps_interface_firewall_enabled{account="production",interface="#1",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 0
 # HELP hostup_vps_interface_info One network interface of the VPS (network interfaces[]); always 1.
 # TYPE hostup_vps_interface_info gauge
-hostup_vps_interface_info{account="production",bridge="",interface="",mac="",model="",vlan="",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
-hostup_vps_interface_info{account="production",bridge="",interface="",mac="",model="e1000",vlan="7",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
+hostup_vps_interface_info{account="production",bridge="",interface="#0",mac="",model="",vlan="",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
+hostup_vps_interface_info{account="production",bridge="",interface="#1",mac="",model="e1000",vlan="7",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
 # HELP hostup_vps_interface_link_up Whether the interface's link is up (1 - network interfaces[].linkDown).
 # TYPE hostup_vps_interface_link_up gauge
-hostup_vps_interface_link_up{account="production",interface="",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 0
+hostup_vps_interface_link_up{account="production",interface="#0",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 0
+hostup_vps_interface_link_up{account="production",interface="#1",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1
 # HELP hostup_vps_ip_limit Public IP limit of the VPS's plan (network limits.<family>.total).
 # TYPE hostup_vps_ip_limit gauge
 hostup_vps_ip_limit{account="production",family="ipv4",vps_id="vps_01hxa3b4c5d6e7f8g9h0j1k2m5",vps_name="web-01"} 1

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/hostup-exporter/hostup_exporter/account"
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
@@ -85,32 +86,28 @@ func drain(ch chan prometheus.Metric) {
 	}
 }
 
-// snapshotCollector renders a fixed snapshot, as Collector does after the
-// account's round.
-type snapshotCollector struct{ s *Snapshot }
-
-func (c snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range allDescs {
-		ch <- d.desc
-	}
-}
-
-func (c snapshotCollector) Collect(ch chan<- prometheus.Metric) {
-	newEmitter(ch).emitSnapshot(c.s, time.Second)
+// serveSnapshot answers one scrape of a fixed snapshot through the
+// production path (NewGatherer, promhttp's transactional handler).
+func serveSnapshot(s *account.Snapshot, w http.ResponseWriter, req *http.Request) {
+	promhttp.HandlerForTransactional(NewGatherer(req.Context(), (*Snapshot)(s)), promhttp.HandlerOpts{
+		ErrorHandling:      promhttp.ContinueOnError,
+		DisableCompression: true,
+	}).ServeHTTP(w, req)
 }
 
 // demoSnapshot is what a fresh scrape of DemoAccount(n) shows when every VPS
 // is read.
-func demoSnapshot(n int) *Snapshot {
+func demoSnapshot(n int) *account.Snapshot {
 	acct := hostuptest.DemoAccount(n)
 	now := time.Now()
-	s := &Snapshot{
+	s := &account.Snapshot{
 		Account:    "production",
-		RoutedIPv6: acct.RoutedIPv6, RoutedIPv6At: now, RoutedIPv6OK: true,
-		ListEnabled: true, List: acct.VPS, ListAt: now, ListOK: true,
+		RoutedIPv6: acct.RoutedIPv6, RoutedIPv6LastSuccess: now, RoutedIPv6Status: account.Read,
+		ListEnabled: true, List: acct.VPS, ListLastSuccess: now, ListStatus: account.Read,
+		NetworkStatus: account.Read, NetworkLastSuccess: now,
 	}
 	for _, v := range acct.VPS {
-		s.VPS = append(s.VPS, VPSState{ID: v.ID, Name: v.Name, Network: acct.Networks[v.ID], At: now, OK: true})
+		s.VPS = append(s.VPS, account.VPSState{ID: v.ID, Name: v.Name, Network: acct.Networks[v.ID], LastSuccess: now, Status: account.Read})
 	}
 	return s
 }
@@ -131,12 +128,7 @@ func BenchmarkEmitSnapshot(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				req := scrapeRequest(gz)
 				h := compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-					reg := prometheus.NewRegistry()
-					reg.MustRegister(snapshotCollector{s})
-					promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-						ErrorHandling:      promhttp.ContinueOnError,
-						DisableCompression: true,
-					}).ServeHTTP(w, req)
+					serveSnapshot(s, w, req)
 				}))
 				perVPS(b, n, func(w http.ResponseWriter) {
 					h.ServeHTTP(w, req)
@@ -177,9 +169,11 @@ func BenchmarkScrape(b *testing.B) {
 			h := compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
-				g := e.Collector(ctx).Gatherer(self)
-				defer g.Release()
-				promhttp.HandlerFor(g, promhttp.HandlerOpts{
+				var sources []Source
+				for _, a := range e.set.All() {
+					sources = append(sources, a)
+				}
+				promhttp.HandlerForTransactional(withSelf{NewGatherer(ctx, sources...), self}, promhttp.HandlerOpts{
 					ErrorHandling:      promhttp.ContinueOnError,
 					DisableCompression: true,
 				}).ServeHTTP(w, req)
@@ -195,6 +189,21 @@ func BenchmarkScrape(b *testing.B) {
 			}
 		})
 	}
+}
+
+// withSelf is server.gatherers: one scrape's series and the exporter's own.
+type withSelf struct {
+	scrape prometheus.TransactionalGatherer
+	self   prometheus.Gatherer
+}
+
+func (g withSelf) Gather() ([]*dto.MetricFamily, func(), error) {
+	mfs, done, err := g.scrape.Gather()
+	all, allErr := prometheus.Gatherers{
+		prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, err }),
+		g.self,
+	}.Gather()
+	return all, done, allErr
 }
 
 // mustBeGzipped fails the benchmark unless the answer in w is gzipped
@@ -315,10 +324,6 @@ var _ io.Writer = (*countingWriter)(nil)
 // Every sample is the series prometheus.MustNewConstMetric makes of the same
 // descriptor, value and label values.
 func TestSamplesAreConstMetrics(t *testing.T) {
-	byDesc := map[*prometheus.Desc]typedDesc{}
-	for _, d := range allDescs {
-		byDesc[d.desc] = d
-	}
 	ch := make(chan prometheus.Metric, 1<<16)
 	newEmitter(ch).emitSnapshot(demoSnapshot(60), time.Second)
 	close(ch)
@@ -328,21 +333,20 @@ func TestSamplesAreConstMetrics(t *testing.T) {
 		if !ok {
 			t.Fatalf("%T emitted", m)
 		}
-		d := byDesc[s.desc]
 		var got dto.Metric
 		if err := s.Write(&got); err != nil {
 			t.Fatal(err)
 		}
-		values := make([]string, len(d.labels.names))
+		values := make([]string, len(s.labels.names))
 		for _, p := range got.Label {
-			i := slices.Index(d.labels.names, p.GetName())
+			i := slices.Index(s.labels.names, p.GetName())
 			if i < 0 {
 				t.Fatalf("%s: label %s not declared", s.desc, p.GetName())
 			}
 			values[i] = p.GetValue()
 		}
 		var want dto.Metric
-		if err := prometheus.MustNewConstMetric(d.desc, d.valueType, *got.Gauge.Value, values...).Write(&want); err != nil {
+		if err := prometheus.MustNewConstMetric(s.desc, s.vt, *got.Gauge.Value, values...).Write(&want); err != nil {
 			t.Fatal(err)
 		}
 		if !sameSeries(&got, &want) {
@@ -385,12 +389,11 @@ func TestDuplicateSeriesAreDropped(t *testing.T) {
 		s.VPS[i].Network = &n
 	}
 	s.VPS = append(s.VPS, s.VPS[1]) // not from an Account, which reads each VPS once
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(snapshotCollector{s})
-	mfs, err := reg.Gather()
+	mfs, done, err := NewGatherer(t.Context(), (*Snapshot)(s)).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer done()
 	for _, mf := range mfs {
 		if mf.GetName() == "hostup_vps_interface_info" && len(mf.Metric) < 30 {
 			t.Errorf("%d interface series for 30 VPSes", len(mf.Metric))

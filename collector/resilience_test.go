@@ -87,11 +87,7 @@ func TestAuthFailureLoggedOnce(t *testing.T) {
 	srv := newFake(t, hostuptest.DocsAccount())
 	srv.Fail(hostuptest.Endpoint("routed_ipv6"), hostuptest.Fault{Status: 403, Code: "forbidden"})
 	var buf syncbuf.Buffer
-	e := NewExporter(log.NewLogfmtLogger(&buf), "hostup_exporter/test", nil)
-	if err := e.ApplyConfig(testConfig(t, srv.URL, "", "")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
+	e := newTestExporterWithLogger(t, testConfig(t, srv.URL, "", ""), log.NewLogfmtLogger(&buf))
 	for i := 0; i < 3; i++ {
 		scrape(t, e, 5*time.Second)
 	}

@@ -33,11 +33,17 @@ type labelSet struct {
 }
 
 // labelIDs numbers every label name used by the package's descriptors, so an
-// emitter can keep the last pair made for each name in a slice.
-var labelIDs = map[string]int{}
+// emitter can keep the last pair made for each name in a slice (which grows
+// when a descriptor made later brings a new name).
+var (
+	labelIDsMu sync.Mutex
+	labelIDs   = map[string]int{}
+)
 
 func newLabelSet(names []string) *labelSet {
 	ls := &labelSet{names: names, ids: make([]int, len(names)), order: make([]int, len(names))}
+	labelIDsMu.Lock()
+	defer labelIDsMu.Unlock()
 	for i, n := range names {
 		id, ok := labelIDs[n]
 		if !ok {
@@ -51,70 +57,63 @@ func newLabelSet(names []string) *labelSet {
 	return ls
 }
 
-// sample is one const gauge series. It implements prometheus.Metric.
+// sample is one const series (gauge, counter or untyped). It implements
+// prometheus.Metric.
 type sample struct {
-	desc *prometheus.Desc
-	// metric is the series as gather.go serves it, without a registry:
-	// Label sorted by name (pairs possibly shared with other samples),
-	// Gauge pointing at gauge. Write hands a registry the same.
-	metric dto.Metric
-	gauge  dto.Gauge // Value points at value
-	value  float64
+	desc   *prometheus.Desc
+	labels *labelSet // of desc
+	// label is sorted by name (pairs possibly shared with other samples).
+	label   []*dto.LabelPair
+	gauge   dto.Gauge // Value points at value, for a gauge
+	counter dto.Counter
+	untyped dto.Untyped
+	value   float64
+	vt      prometheus.ValueType
 }
 
 func (s *sample) Desc() *prometheus.Desc { return s.desc }
 
 func (s *sample) Write(m *dto.Metric) error {
-	m.Label = s.metric.Label
-	m.Gauge = s.metric.Gauge
+	m.Label = s.label
+	switch s.vt {
+	case prometheus.CounterValue:
+		m.Counter = &s.counter
+	case prometheus.UntypedValue:
+		m.Untyped = &s.untyped
+	default:
+		m.Gauge = &s.gauge
+	}
 	return nil
 }
 
-// Chunks start small, so a one-VPS account allocates little, and double up
-// to these sizes, so a 1000-VPS scrape (~30,000 series) needs ~100 chunks.
+// Chunk sizes: a 1000-VPS scrape (~30,000 series) needs ~100 chunks.
 const (
 	maxSampleChunk = 256
 	maxPairChunk   = 256
 	maxPtrChunk    = 1024
-	firstChunk     = 16
 )
 
 // slab hands out the objects of one scrape's series. Nothing it hands out is
-// reused within the scrape, and a slab is never used by two scrapes, so the
-// objects stay valid for as long as the registry holds them.
+// reused within the scrape, and a slab is never used by two scrapes.
 //
-// A pooled slab (the registry-free gatherer's) takes full-size chunks from
-// package pools and gives them back on release, once the scrape's answer is
-// written: the series of a scrape were half of what it allocated, and at a
-// small account's heap size each few MB allocated cost a garbage collection
-// (BENCHMARKS.md). A slab made for a registry is never released: the
-// registry may hold its objects for as long as it likes.
+// It takes full-size chunks from package pools and gives them back on
+// release, once the scrape's answer is written (the done function of the
+// TransactionalGatherer): the series of a scrape were half of what it
+// allocated, and at a small account's heap size each few MB allocated cost a
+// garbage collection (BENCHMARKS.md).
 type slab struct {
 	samples []sample
 	pairs   []dto.LabelPair
 	values  []string // what pairs' Value fields point at
 	ptrs    []*dto.LabelPair
-	// Sizes of the next chunk of each.
-	nSamples, nPairs, nPtrs int
 	// last holds, per label name id, the last pair made for that name, to be
 	// shared by the next series with the same value.
-	last []*dto.LabelPair
-
-	pooled bool
-	taken  chunks // what a pooled slab took from the pools
-}
-
-func newSlab() *slab {
-	return &slab{
-		nSamples: firstChunk, nPairs: firstChunk, nPtrs: firstChunk,
-		last: make([]*dto.LabelPair, len(labelIDs)),
-	}
+	last  []*dto.LabelPair
+	taken chunks // what the slab took from the pools
 }
 
 func newPooledSlab() *slab {
-	sl := newSlab()
-	sl.pooled = true
-	return sl
+	return &slab{last: make([]*dto.LabelPair, 64)}
 }
 
 type (
@@ -158,33 +157,21 @@ func (sl *slab) release() {
 	*sl = slab{}
 }
 
-// grow returns the size of a new chunk of at least need items and doubles
-// *next up to limit.
-func grow(next *int, limit, need int) int {
-	n := max(*next, need)
-	*next = min(*next*2, limit)
-	return n
-}
-
 // newSample returns a sample of d with its labels (values in declared order)
 // as sorted, shared pairs.
 func (sl *slab) newSample(d typedDesc, value float64, labels []string) *sample {
 	if len(sl.samples) == 0 {
-		if sl.pooled {
-			c := samplePool.Get().(*sampleChunk)
-			sl.taken.samples = append(sl.taken.samples, c)
-			sl.samples = c[:]
-		} else {
-			sl.samples = make([]sample, grow(&sl.nSamples, maxSampleChunk, 1))
-		}
+		c := samplePool.Get().(*sampleChunk)
+		sl.taken.samples = append(sl.taken.samples, c)
+		sl.samples = c[:]
 	}
 	s := &sl.samples[0]
 	sl.samples = sl.samples[1:]
-	s.desc = d.desc
+	s.desc, s.labels = d.desc, d.labels
 	s.value = value
-	s.gauge.Value = &s.value
-	s.metric.Gauge = &s.gauge
-	s.metric.Label = sl.labelPairs(d.labels, labels)
+	s.vt = d.valueType
+	s.gauge.Value, s.counter.Value, s.untyped.Value = &s.value, &s.value, &s.value
+	s.label = sl.labelPairs(d.labels, labels)
 	return s
 }
 
@@ -194,12 +181,12 @@ func (sl *slab) labelPairs(ls *labelSet, values []string) []*dto.LabelPair {
 		return nil
 	}
 	if len(sl.ptrs) < n {
-		if sl.pooled && n <= maxPtrChunk {
+		if n <= maxPtrChunk {
 			c := ptrPool.Get().(*ptrChunk)
 			sl.taken.ptrs = append(sl.taken.ptrs, c)
 			sl.ptrs = c[:]
 		} else {
-			sl.ptrs = make([]*dto.LabelPair, grow(&sl.nPtrs, maxPtrChunk, n))
+			sl.ptrs = make([]*dto.LabelPair, n)
 		}
 	}
 	// Full slice expression: the registry may append to Label (it does not
@@ -213,19 +200,16 @@ func (sl *slab) labelPairs(ls *labelSet, values []string) []*dto.LabelPair {
 }
 
 func (sl *slab) pair(id int, name *string, value string) *dto.LabelPair {
+	if id >= len(sl.last) {
+		sl.last = append(sl.last, make([]*dto.LabelPair, id+1-len(sl.last))...)
+	}
 	if p := sl.last[id]; p != nil && *p.Value == value {
 		return p
 	}
 	if len(sl.pairs) == 0 {
-		if sl.pooled {
-			c := pairPool.Get().(*pairChunk)
-			sl.taken.pairs = append(sl.taken.pairs, c)
-			sl.pairs, sl.values = c.pairs[:], c.values[:]
-		} else {
-			n := grow(&sl.nPairs, maxPairChunk, 1)
-			sl.pairs = make([]dto.LabelPair, n)
-			sl.values = make([]string, n)
-		}
+		c := pairPool.Get().(*pairChunk)
+		sl.taken.pairs = append(sl.taken.pairs, c)
+		sl.pairs, sl.values = c.pairs[:], c.values[:]
 	}
 	p, v := &sl.pairs[0], &sl.values[0]
 	sl.pairs, sl.values = sl.pairs[1:], sl.values[1:]

@@ -90,7 +90,7 @@ func (e *emitter) emitVPSNetwork(account, id, name string, n *hostup.VPSNetwork)
 		}
 	}
 	for i := range n.Interfaces {
-		e.emitInterface(&n.Interfaces[i], account, id, name)
+		e.emitInterface(&n.Interfaces[i], i, account, id, name)
 	}
 	for i := range n.PrivateNetworks {
 		for j := range n.PrivateNetworks[i].Subnets {
@@ -98,8 +98,9 @@ func (e *emitter) emitVPSNetwork(account, id, name string, n *hostup.VPSNetwork)
 			if s.Usage == nil {
 				continue
 			}
-			e.emitOptional(vpsSubnetAssigned, s.Usage.AssignedIPCount, account, id, name, str(s.ID), str(s.SubnetCIDR), str(s.Status))
-			e.emitOptional(vpsSubnetCapacity, s.Usage.TotalIPCount, account, id, name, str(s.ID), str(s.SubnetCIDR), str(s.Status))
+			sid := standIn(s.ID, nil, "#"+strconv.Itoa(i)+"."+strconv.Itoa(j))
+			e.emitOptional(vpsSubnetAssigned, s.Usage.AssignedIPCount, account, id, name, sid, str(s.SubnetCIDR), str(s.Status))
+			e.emitOptional(vpsSubnetCapacity, s.Usage.TotalIPCount, account, id, name, sid, str(s.SubnetCIDR), str(s.Status))
 		}
 	}
 	e.emitGates(vpsNetworkAction, n.Actions, account, id, name)
@@ -126,8 +127,22 @@ func (e *emitter) emitAvailability(family string, a *hostup.FamilyAvailability, 
 	}
 }
 
-func (e *emitter) emitInterface(ifc *hostup.Interface, account, id, name string) {
-	ifname := str(ifc.ID)
+// standIn is an item's identity for its labels: its id, else its MAC (for
+// interfaces), else its position in the document (pos: "#0" for
+// interfaces[0], "#1.2" for privateNetworks[1].subnets[2]), so that two
+// items whose id is null never become one series.
+func standIn(itemID, mac *string, pos string) string {
+	if itemID != nil && *itemID != "" {
+		return *itemID
+	}
+	if mac != nil && *mac != "" {
+		return *mac
+	}
+	return pos
+}
+
+func (e *emitter) emitInterface(ifc *hostup.Interface, index int, account, id, name string) {
+	ifname := standIn(ifc.ID, ifc.MAC, "#"+strconv.Itoa(index))
 	vlan := ""
 	if ifc.VLAN != nil {
 		vlan = strconv.FormatFloat(*ifc.VLAN, 'f', -1, 64)

@@ -57,6 +57,7 @@ var DefaultScrape = Scrape{
 	CacheTTL:             0,
 	MaxStale:             10 * time.Minute,
 	MaxRequestsPerSecond: 0,
+	MaxBackoff:           15 * time.Minute,
 }
 
 // Config is the whole configuration file.
@@ -112,6 +113,8 @@ type Scrape struct {
 	MaxStale time.Duration `yaml:"max_stale"`
 	// MaxRequestsPerSecond is a per-account token bucket; 0 is unlimited.
 	MaxRequestsPerSecond float64 `yaml:"max_requests_per_second"`
+	// MaxBackoff is the longest rate-limit wait window honoured.
+	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
 // MarshalYAML writes the durations in Prometheus notation ("30s", "10m"),
@@ -162,6 +165,7 @@ type fileScrape struct {
 	CacheTTL             rawValue `yaml:"cache_ttl"`
 	MaxStale             rawValue `yaml:"max_stale"`
 	MaxRequestsPerSecond rawValue `yaml:"max_requests_per_second"`
+	MaxBackoff           rawValue `yaml:"max_backoff"`
 }
 
 // rawValue keeps the node of one value. It stays nil when the key is
@@ -244,6 +248,7 @@ func (f *fileScrape) apply(path string, s *Scrape) error {
 		durationValue(path+".cache_ttl", f.CacheTTL, &s.CacheTTL),
 		durationValue(path+".max_stale", f.MaxStale, &s.MaxStale),
 		floatValue(path+".max_requests_per_second", f.MaxRequestsPerSecond, &s.MaxRequestsPerSecond),
+		durationValue(path+".max_backoff", f.MaxBackoff, &s.MaxBackoff),
 	}
 	return errors.Join(errs...)
 }

@@ -78,6 +78,7 @@ func TestParse(t *testing.T) {
 					TimeoutOffset: 500 * time.Millisecond,
 					Concurrency:   8,
 					MaxStale:      10 * time.Minute,
+					MaxBackoff:    15 * time.Minute,
 				}
 				if c.Scrape != want {
 					t.Errorf("scrape = %+v, want %+v", c.Scrape, want)
@@ -150,6 +151,7 @@ scrape:
 						CacheTTL:             24 * time.Hour,
 						MaxStale:             14 * 24 * time.Hour,
 						MaxRequestsPerSecond: 2.5,
+						MaxBackoff:           15 * time.Minute,
 					},
 				}
 				if !reflect.DeepEqual(c, want) {

@@ -88,6 +88,8 @@ type Client struct {
 	backoffMax  time.Duration
 	maxBody     int64
 
+	gateFn func(ctx context.Context, endpoint string) error
+
 	mu           sync.Mutex
 	blockedUntil time.Time
 }
@@ -130,6 +132,12 @@ func WithUserAgent(ua string) Option {
 // attempts and are not observed. fn may be called from several goroutines.
 func WithObserver(fn func(Call)) Option {
 	return func(c *Client) { c.observer = fn }
+}
+
+// WithGate makes fn run before every HTTP attempt, retries included; when it
+// returns an error the call fails with it and no request is made.
+func WithGate(fn func(ctx context.Context, endpoint string) error) Option {
+	return func(c *Client) { c.gateFn = fn }
 }
 
 // WithMaxPages caps how many pages ListVPS follows (default 1000).

@@ -43,6 +43,9 @@ type APIError struct {
 	// X-RateLimit-Reset minus now; on other statuses Retry-After if given;
 	// 0 if none.
 	RetryAfter time.Duration
+	// RetryAfterGiven is set when HostUp said how long to wait (a usable
+	// Retry-After or, on a 429, X-RateLimit-Reset).
+	RetryAfterGiven bool
 	// BodyNotJSON is set when the body is empty or not a JSON object (a
 	// proxy's HTML page, for instance).
 	BodyNotJSON bool
@@ -204,6 +207,7 @@ func newAPIError(endpoint string, resp *http.Response, body []byte, now time.Tim
 		ContentType: resp.Header.Get("Content-Type"),
 		RetryAfter:  retryAfter(resp.Header, resp.StatusCode, now),
 	}
+	e.RetryAfterGiven = e.RetryAfter > 0
 	p, isJSON := decodeProblem(body)
 	switch {
 	case len(strings.TrimSpace(string(body))) == 0:

@@ -43,29 +43,41 @@ func (c *Client) ListVPSPage(ctx context.Context, cursor string) (*VPSPage, erro
 // `data`. The list ends when nextCursor is null or empty or hasMore is false.
 // A cursor seen before gives ErrRepeatedCursor, more than the page cap
 // ErrTooManyPages.
-func (c *Client) ListVPS(ctx context.Context, fn func(page []VPS) error) error {
+func (c *Client) ListVPS(ctx context.Context, fn func(page []VPS) error) (ListInfo, error) {
+	info, err := c.listVPS(ctx, fn)
+	return info, err
+}
+
+// ListInfo says how a listing went.
+type ListInfo struct {
+	Pages        int
+	Unterminated bool
+}
+
+func (c *Client) listVPS(ctx context.Context, fn func(page []VPS) error) (info ListInfo, _ error) {
 	seen := make(map[string]struct{})
 	cursor := ""
 	for page := 1; ; page++ {
+		info.Pages = page
 		p, err := c.ListVPSPage(ctx, cursor)
 		if err != nil {
-			return err
+			return info, err
 		}
 		if err := fn(p.Data); err != nil {
-			return err
+			return info, err
 		}
 		next := ""
 		if p.NextCursor != nil {
 			next = *p.NextCursor
 		}
 		if next == "" || (p.HasMore != nil && !*p.HasMore) {
-			return nil
+			return info, nil
 		}
 		if _, repeated := seen[next]; repeated {
-			return fmt.Errorf("hostup: %s: %w after page %d", EndpointVPSList, ErrRepeatedCursor, page)
+			return info, fmt.Errorf("hostup: %s: %w after page %d", EndpointVPSList, ErrRepeatedCursor, page)
 		}
 		if page >= c.maxPages {
-			return fmt.Errorf("hostup: %s: %w (%d)", EndpointVPSList, ErrTooManyPages, c.maxPages)
+			return info, fmt.Errorf("hostup: %s: %w (%d)", EndpointVPSList, ErrTooManyPages, c.maxPages)
 		}
 		seen[next] = struct{}{}
 		cursor = next

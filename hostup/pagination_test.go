@@ -68,7 +68,7 @@ func TestListVPSFollowsCursorsAcrossPages(t *testing.T) {
 	api := listServer(t, testdataPages(t))
 	c := newTestClient(t, api)
 	var got [][]string
-	err := c.ListVPS(t.Context(), func(p []hostup.VPS) error {
+	_, err := c.ListVPS(t.Context(), func(p []hostup.VPS) error {
 		// Each page is handed over before the next one is requested.
 		if api.Hits() != len(got)+1 {
 			t.Errorf("page %d handed over after %d requests", len(got)+1, api.Hits())
@@ -98,7 +98,7 @@ func TestListVPSFollowsCursorsAcrossPages(t *testing.T) {
 func TestListVPSDecodesListItems(t *testing.T) {
 	api := listServer(t, testdataPages(t))
 	var all []hostup.VPS
-	if err := newTestClient(t, api).ListVPS(t.Context(), func(p []hostup.VPS) error { all = append(all, p...); return nil }); err != nil {
+	if _, err := newTestClient(t, api).ListVPS(t.Context(), func(p []hostup.VPS) error { all = append(all, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	web, db, build := all[0], all[1], all[2]
@@ -131,7 +131,7 @@ func TestListVPSStopsAtTheLastPage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			api := listServer(t, tt.pages)
 			calls := 0
-			err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { calls++; return nil })
+			_, err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { calls++; return nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestListVPSRefusesARepeatedCursor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			api := listServer(t, tt.pages)
-			err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
+			_, err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
 			if !errors.Is(err, hostup.ErrRepeatedCursor) {
 				t.Fatalf("err = %v, want ErrRepeatedCursor", err)
 			}
@@ -171,7 +171,7 @@ func TestListVPSPageCap(t *testing.T) {
 	t.Run("more pages than the cap", func(t *testing.T) {
 		api := listServer(t, testdataPages(t))
 		calls := 0
-		err := newTestClient(t, api, hostup.WithMaxPages(2)).ListVPS(t.Context(), func([]hostup.VPS) error { calls++; return nil })
+		_, err := newTestClient(t, api, hostup.WithMaxPages(2)).ListVPS(t.Context(), func([]hostup.VPS) error { calls++; return nil })
 		if !errors.Is(err, hostup.ErrTooManyPages) {
 			t.Fatalf("err = %v, want ErrTooManyPages", err)
 		}
@@ -181,7 +181,7 @@ func TestListVPSPageCap(t *testing.T) {
 	})
 	t.Run("exactly as many pages as the cap", func(t *testing.T) {
 		api := listServer(t, testdataPages(t))
-		if err := newTestClient(t, api, hostup.WithMaxPages(3)).ListVPS(t.Context(), func([]hostup.VPS) error { return nil }); err != nil {
+		if _, err := newTestClient(t, api, hostup.WithMaxPages(3)).ListVPS(t.Context(), func([]hostup.VPS) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -190,7 +190,7 @@ func TestListVPSPageCap(t *testing.T) {
 func TestListVPSStopsOnTheCallbacksError(t *testing.T) {
 	api := listServer(t, testdataPages(t))
 	errStop := errors.New("collector gave up")
-	err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return errStop })
+	_, err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return errStop })
 	if err != errStop {
 		t.Errorf("err = %v, want the callback's error as is", err)
 	}
@@ -201,7 +201,7 @@ func TestListVPSStopsOnTheCallbacksError(t *testing.T) {
 
 func TestListVPSInvalidCursorMidway(t *testing.T) {
 	api := listServer(t, map[string]string{"": page("stale", nil, "a")})
-	err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
+	_, err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
 	var apiErr *hostup.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != "invalid_cursor" || apiErr.Endpoint != hostup.EndpointVPSList {
 		t.Fatalf("err = %v, want the 400 invalid_cursor APIError", err)

@@ -14,7 +14,7 @@ import (
 // documents the X-RateLimit-* headers on 429s; they are read on every
 // response in case 2xx responses carry them too.
 type RateLimit struct {
-	Limit, Remaining       float64
+	Limit, Remaining       int64
 	HasLimit, HasRemaining bool
 	// Reset is X-RateLimit-Reset, an RFC 3339 timestamp (epoch seconds are
 	// tolerated). Zero if absent or unreadable.
@@ -31,15 +31,15 @@ func parseRateLimit(h http.Header) RateLimit {
 
 // parseHeaderNumber reads a non-negative number. Only the first item counts,
 // so the structured form of the IETF draft ("100, 100;w=60") reads as 100.
-func parseHeaderNumber(v string) (float64, bool) {
+func parseHeaderNumber(v string) (int64, bool) {
 	if i := strings.IndexAny(v, ",;"); i >= 0 {
 		v = v[:i]
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || !(f >= 0) || math.IsInf(f, 0) {
+	if err != nil || !(f >= 0) || f > math.MaxInt64/2 {
 		return 0, false
 	}
-	return f, true
+	return int64(f), true
 }
 
 // Epoch seconds outside this range are not taken for a timestamp: a small
@@ -95,7 +95,7 @@ func retryAfter(h http.Header, status int, now time.Time) time.Duration {
 
 // block opens (or extends) the window in which no request is sent.
 func (c *Client) block(d time.Duration) {
-	if d <= 0 {
+	if d <= 0 || c.gateFn != nil {
 		return
 	}
 	until := c.now().Add(d)
@@ -132,6 +132,11 @@ func (c *Client) checkBlocked(endpoint string) error {
 // waitTurn runs before every attempt: it refuses the call inside a
 // Retry-After window and otherwise waits for the pacing limiter.
 func (c *Client) waitTurn(ctx context.Context, endpoint string) error {
+	if c.gateFn != nil {
+		if err := c.gateFn(ctx, endpoint); err != nil {
+			return fmt.Errorf("hostup: %s: %w", endpoint, err)
+		}
+	}
 	if err := c.checkBlocked(endpoint); err != nil {
 		return err
 	}

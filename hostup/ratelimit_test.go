@@ -92,7 +92,7 @@ func TestRateLimited429BlocksFurtherCalls(t *testing.T) {
 			if left := (tt.wantWait - tt.wantWait/2).String(); !strings.Contains(err.Error(), left+" left") {
 				t.Errorf("error %q does not say %s left", err, left)
 			}
-			if err := c.ListVPS(t.Context(), func([]hostup.VPS) error { return nil }); !errors.Is(err, hostup.ErrRateLimited) {
+			if _, err := c.ListVPS(t.Context(), func([]hostup.VPS) error { return nil }); !errors.Is(err, hostup.ErrRateLimited) {
 				t.Errorf("ListVPS err = %v, want ErrRateLimited", err)
 			}
 			if api.Hits() != 1 {

@@ -58,12 +58,14 @@ func TestTokenNeverInErrors(t *testing.T) {
 			return callVPSNetwork(ctx, c)
 		}},
 		{"repeated cursor", jsonBody(200, `{"data": [], "nextCursor": "`+testToken+`"}`), func(ctx context.Context, c *hostup.Client) error {
-			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+			_, err := c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+			return err
 		}},
 		{"too many pages", func(w http.ResponseWriter, r *http.Request) {
 			jsonBody(200, `{"data": [], "nextCursor": "`+testToken+r.URL.Query().Get("cursor")+`x"}`)(w, r)
 		}, func(ctx context.Context, c *hostup.Client) error {
-			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+			_, err := c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+			return err
 		}},
 		{"deadline on a hanging server", hang, func(ctx context.Context, c *hostup.Client) error {
 			ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)

@@ -25,6 +25,14 @@ type Gate struct {
 // later is exported without a code change.
 type Actions map[string]Gate
 
+// Mismatch is a field whose JSON type was not the documented one: it is
+// left out (nil or zero) and the rest of the document is kept.
+type Mismatch struct {
+	Field string // JSON path, [] for array elements: interfaces[].vlan
+	Want  string // the documented JSON type
+	Got   string // the JSON type that came
+}
+
 // VPS is one item of GET /api/v2/vps.
 type VPS struct {
 	ID              string           `json:"id"`
@@ -35,6 +43,8 @@ type VPS struct {
 	OperatingSystem *json.RawMessage `json:"operatingSystem"`
 	Billing         *Billing         `json:"billing"`
 	Resources       *Resources       `json:"resources"`
+
+	Mismatches []Mismatch `json:"-"`
 }
 
 // Billing is the billing block of a VPS.
@@ -82,6 +92,8 @@ type VPSNetwork struct {
 	PrivateNetworkDefaults  *PrivateNetworkDefaults `json:"privateNetworkDefaults"`
 	IPChangePolicy          *IPChangePolicy         `json:"ipChangePolicy"`
 	Actions                 Actions                 `json:"actions"`
+
+	Mismatches []Mismatch `json:"-"`
 }
 
 // Interface is one network interface of a VPS.
@@ -226,6 +238,8 @@ type RoutedIPv6 struct {
 	Pools                []Pool        `json:"pools"`
 	Destinations         []Destination `json:"destinations"`
 	Actions              Actions       `json:"actions"`
+
+	Mismatches []Mismatch `json:"-"`
 }
 
 // Pool is one routed /48 of the account.

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.uber.org/goleak"
 
+	"github.com/hostup-exporter/hostup_exporter/account"
 	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
@@ -42,13 +43,13 @@ func fakeAPI(t testing.TB, opts ...hostuptest.Option) *hostuptest.Server {
 	return srv
 }
 
-// account is one account of a test config: its name and API URL.
-type account struct{ name, url string }
+// acct is one account of a test config: its name and API URL.
+type acct struct{ name, url string }
 
 // parseConfig builds a config through config.Parse, as a file would be read,
 // with every token resolved to testToken. scrape is YAML for the scrape
 // section, indented by two spaces.
-func parseConfig(t testing.TB, scrape string, accounts ...account) *config.Config {
+func parseConfig(t testing.TB, scrape string, accounts ...acct) *config.Config {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("accounts:\n")
@@ -71,7 +72,8 @@ func parseConfig(t testing.TB, scrape string, accounts ...account) *config.Confi
 // testEnv is what main wires together: an exporter with cfg applied, the
 // SafeConfig holding cfg, a Self registry and the Handlers serving them.
 type testEnv struct {
-	exporter *collector.Exporter
+	accounts *account.Set
+	apply    func(*config.Config) error
 	config   *config.SafeConfig
 	self     *prometheus.Registry
 	h        *Handlers
@@ -79,22 +81,28 @@ type testEnv struct {
 
 func newEnv(t testing.TB, cfg *config.Config, maxInFlight int) *testEnv {
 	t.Helper()
-	e := collector.NewExporter(log.NewNopLogger(), "hostup_exporter/test", nil)
+	apiMetrics := collector.NewAPIMetrics()
+	e := account.NewSet(account.Env{UserAgent: "hostup_exporter/test", Observer: apiMetrics})
 	t.Cleanup(e.Close)
-	if err := e.ApplyConfig(cfg); err != nil {
+	if err := e.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
+	api := prometheus.NewRegistry()
+	api.MustRegister(apiMetrics)
 	self := prometheus.NewRegistry()
+	self.MustRegister(apiMetrics)
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: selfMetric, Help: "Stands for the exporter's own metrics."})
 	g.Set(1)
 	self.MustRegister(g)
 	sc := config.NewSafeConfig(cfg)
 	return &testEnv{
-		exporter: e,
+		accounts: e,
+		apply:    e.Apply,
 		config:   sc,
 		self:     self,
 		h: &Handlers{
-			Exporter:            e,
+			Accounts:            e,
+			API:                 api,
 			Config:              sc,
 			Self:                self,
 			Logger:              log.NewNopLogger(),

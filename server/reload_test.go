@@ -63,8 +63,8 @@ func newReloadFixture(t testing.TB) *reloadFixture {
 	const unused = "http://127.0.0.1:1"
 	f := &reloadFixture{
 		reg:     prometheus.NewRegistry(),
-		initial: parseConfig(t, "", account{"a", unused}),
-		next:    parseConfig(t, "  timeout: 7s\n", account{"a", unused}, account{"b", unused}),
+		initial: parseConfig(t, "", acct{"a", unused}),
+		next:    parseConfig(t, "  timeout: 7s\n", acct{"a", unused}, acct{"b", unused}),
 	}
 	f.sc = config.NewSafeConfig(f.initial)
 	load := func() (*config.Config, error) {
@@ -245,8 +245,8 @@ func TestReloadHandlerFailure(t *testing.T) {
 func TestReloadsAreSerialised(t *testing.T) {
 	const unused = "http://127.0.0.1:1"
 	configs := []*config.Config{
-		parseConfig(t, "  timeout: 5s\n", account{"a", unused}),
-		parseConfig(t, "  timeout: 6s\n", account{"a", unused}, account{"b", unused}),
+		parseConfig(t, "  timeout: 5s\n", acct{"a", unused}),
+		parseConfig(t, "  timeout: 6s\n", acct{"a", unused}, acct{"b", unused}),
 	}
 	sc := config.NewSafeConfig(configs[0])
 	var (
@@ -357,7 +357,7 @@ func TestReloadsAreSerialised(t *testing.T) {
 // to load keeps both.
 func TestReloadAppliesToHandlers(t *testing.T) {
 	api := fakeAPI(t)
-	initial := parseConfig(t, "  timeout: 30s\n", account{"a", api.URL})
+	initial := parseConfig(t, "  timeout: 30s\n", acct{"a", api.URL})
 	env := newEnv(t, initial, 0)
 	probe := env.h.Probe()
 
@@ -373,7 +373,7 @@ func TestReloadAppliesToHandlers(t *testing.T) {
 		return cfg, cfg.ResolveTokens(func(string) string { return testToken })
 	}
 	// Registered into env.self, which env.h.Self is, as main wires it.
-	r := NewReloader(env.self, load, env.exporter.ApplyConfig, env.config, log.NewNopLogger())
+	r := NewReloader(env.self, load, env.apply, env.config, log.NewNopLogger())
 	reload := func(y string) *httptest.ResponseRecorder {
 		mu.Lock()
 		yaml = y

@@ -16,7 +16,9 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
+	"github.com/hostup-exporter/hostup_exporter/account"
 	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/internal/compress"
@@ -24,13 +26,16 @@ import (
 
 // Handlers serves scrapes of the configured accounts.
 type Handlers struct {
-	Exporter *collector.Exporter
+	Accounts *account.Set
 	Config   *config.SafeConfig
 	// Self gathers the exporter's own metrics (build info, Go, process,
-	// reload status), served on /metrics beside the accounts; nil: none.
-	// A registry kept for the process, so that a scrape does not register
-	// its collectors anew.
-	Self   prometheus.Gatherer
+	// reload status, API calls of every account), served on /metrics beside
+	// the accounts; nil: none. A registry kept for the process, so that a
+	// scrape does not register its collectors anew.
+	Self prometheus.Gatherer
+	// API gathers the API-call metrics of every account (labelled
+	// account), served on /probe for the probed account only; nil: none.
+	API    prometheus.Gatherer
 	Logger log.Logger
 	// MaxRequestsInFlight bounds concurrent scrapes, /metrics and /probe
 	// together; 0 means no bound. It is read when the first of Metrics and
@@ -45,7 +50,12 @@ type Handlers struct {
 // own metrics.
 func (h *Handlers) Metrics() http.Handler {
 	return h.limit(compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.serve(w, r, nil, true)
+		all := h.Accounts.All()
+		sources := make([]collector.Source, len(all))
+		for i, a := range all {
+			sources[i] = a
+		}
+		h.serve(w, r, sources, h.Self)
 	})))
 }
 
@@ -60,32 +70,81 @@ func (h *Handlers) Probe() http.Handler {
 			http.Error(w, "missing parameter: account", http.StatusBadRequest)
 			return
 		}
-		if !h.Exporter.HasAccount(name) {
+		a, ok := h.Accounts.Get(name)
+		if !ok {
 			http.Error(w, "unknown account "+strconv.Quote(html.EscapeString(name)), http.StatusBadRequest)
 			return
 		}
-		h.serve(w, r, []string{name}, false)
+		var api prometheus.Gatherer
+		if h.API != nil {
+			api = accountFilter{h.API, name}
+		}
+		h.serve(w, r, []collector.Source{a}, api)
 	})))
 }
 
-func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, accounts []string, self bool) {
+// serve answers one scrape: the sources' series and what others gathers,
+// through one TransactionalGatherer (the accounts' series are built in
+// pooled memory, handed back once the answer is written).
+func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, sources []collector.Source, others prometheus.Gatherer) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.scrapeTimeout(r))
 	defer cancel()
 
-	var others prometheus.Gatherer
-	if self {
-		others = h.Self
+	var g prometheus.TransactionalGatherer = collector.NewGatherer(ctx, sources...)
+	if others != nil {
+		g = gatherers{g, others}
 	}
-	g := h.Exporter.Collector(ctx, accounts...).Gatherer(others)
-	// promhttp has written the answer when ServeHTTP returns (it has no
-	// timeout of its own set), so the series' memory can go back.
-	defer g.Release()
-	promhttp.HandlerFor(g, promhttp.HandlerOpts{
+	promhttp.HandlerForTransactional(g, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{h.Logger},
 		ErrorHandling: promhttp.ContinueOnError,
 		// compress.Handler does it, faster than promhttp would.
 		DisableCompression: true,
 	}).ServeHTTP(w, r)
+}
+
+// gatherers combines one scrape's transactional gatherer with an ordinary
+// one, as prometheus.Gatherers does (and with its checks).
+type gatherers struct {
+	scrape prometheus.TransactionalGatherer
+	others prometheus.Gatherer
+}
+
+func (g gatherers) Gather() ([]*dto.MetricFamily, func(), error) {
+	mfs, done, err := g.scrape.Gather()
+	all, allErr := prometheus.Gatherers{
+		prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, err }),
+		g.others,
+	}.Gather()
+	return all, done, allErr
+}
+
+// accountFilter keeps the series of one account (label account) of what g
+// gathers: /probe serves the process-wide API-call metrics of the probed
+// account only.
+type accountFilter struct {
+	g       prometheus.Gatherer
+	account string
+}
+
+func (f accountFilter) Gather() ([]*dto.MetricFamily, error) {
+	mfs, err := f.g.Gather()
+	out := mfs[:0]
+	for _, mf := range mfs {
+		kept := mf.Metric[:0]
+		for _, m := range mf.Metric {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "account" && lp.GetValue() == f.account {
+					kept = append(kept, m)
+					break
+				}
+			}
+		}
+		if len(kept) > 0 {
+			mf.Metric = kept
+			out = append(out, mf)
+		}
+	}
+	return out, err
 }
 
 // scrapeTimeout is scrape.timeout, shortened to fit Prometheus' own scrape

@@ -24,7 +24,7 @@ const timeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
 func twoAccounts(t *testing.T, maxInFlight int) (env *testEnv, apiA, apiB *hostuptest.Server) {
 	t.Helper()
 	apiA, apiB = fakeAPI(t), fakeAPI(t)
-	cfg := parseConfig(t, "", account{"a", apiA.URL}, account{"b", apiB.URL})
+	cfg := parseConfig(t, "", acct{"a", apiA.URL}, acct{"b", apiB.URL})
 	return newEnv(t, cfg, maxInFlight), apiA, apiB
 }
 
@@ -152,7 +152,7 @@ func TestScrapeTimeout(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := parseConfig(t, tc.scrape, account{"a", unused})
+			cfg := parseConfig(t, tc.scrape, acct{"a", unused})
 			h := &Handlers{Config: config.NewSafeConfig(cfg)}
 			req, _ := http.NewRequest(http.MethodGet, "/metrics", nil)
 			if tc.header != nil {
@@ -173,7 +173,7 @@ func ptr[T any](v T) *T { return &v }
 func TestScrapeTimeoutHeaderCutsHangingAPI(t *testing.T) {
 	api := fakeAPI(t)
 	api.Fail(hostuptest.Target{}, hostuptest.Fault{Hang: true})
-	env := newEnv(t, parseConfig(t, "  timeout: 30s\n", account{"a", api.URL}), 0)
+	env := newEnv(t, parseConfig(t, "  timeout: 30s\n", acct{"a", api.URL}), 0)
 
 	for _, h := range []struct {
 		name    string
@@ -208,7 +208,7 @@ func TestScrapeTimeoutHeaderCutsHangingAPI(t *testing.T) {
 func TestMaxRequestsInFlight(t *testing.T) {
 	api := fakeAPI(t)
 	api.Fail(hostuptest.Target{}, hostuptest.Fault{Hang: true})
-	env := newEnv(t, parseConfig(t, "  timeout: 30s\n", account{"a", api.URL}), 1)
+	env := newEnv(t, parseConfig(t, "  timeout: 30s\n", acct{"a", api.URL}), 1)
 
 	var metrics, probe http.Handler
 	var wg sync.WaitGroup
@@ -263,7 +263,7 @@ func TestMaxRequestsInFlight(t *testing.T) {
 func TestMaxRequestsInFlightZeroIsUnbounded(t *testing.T) {
 	api := fakeAPI(t)
 	api.Fail(hostuptest.Target{}, hostuptest.Fault{Hang: true})
-	env := newEnv(t, parseConfig(t, "  timeout: 30s\n", account{"a", api.URL}), 0)
+	env := newEnv(t, parseConfig(t, "  timeout: 30s\n", acct{"a", api.URL}), 0)
 	metrics, probe := env.h.Metrics(), env.h.Probe()
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -284,7 +284,7 @@ func TestMaxRequestsInFlightZeroIsUnbounded(t *testing.T) {
 // still served, and the error is logged with promhttp's message, readably.
 func TestGatherErrorIsLoggedAndScrapeContinues(t *testing.T) {
 	api := fakeAPI(t)
-	env := newEnv(t, parseConfig(t, "", account{"a", api.URL}), 0)
+	env := newEnv(t, parseConfig(t, "", acct{"a", api.URL}), 0)
 	var logs syncbuf.Buffer
 	env.h.Logger = log.NewLogfmtLogger(&logs)
 	broken := prometheus.NewRegistry()

@@ -1,0 +1,170 @@
+package account
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/hostup-exporter/hostup_exporter/hostup"
+)
+
+// logEvery is how often one VPS's failure of one cause is logged again
+// while it lasts.
+const logEvery = 10 * time.Minute
+
+// logState remembers what was logged, so that an outage is visible at the
+// default level without a line per VPS per scrape. Guarded by the account's
+// mutex.
+type logState struct {
+	auth       map[string]bool      // endpoint: key refusal logged
+	failures   map[string]time.Time // endpoint, VPS and cause: when logged
+	mismatches map[string]string    // endpoint and field: what was logged
+	once       map[string]bool
+}
+
+func newLogState() logState {
+	return logState{
+		auth:       make(map[string]bool),
+		failures:   make(map[string]time.Time),
+		mismatches: make(map[string]string),
+		once:       make(map[string]bool),
+	}
+}
+
+// vpsRecovered forgets a VPS's logged failures, so that the next one is
+// logged at once.
+func (l *logState) vpsRecovered(id string) {
+	for k := range l.failures {
+		if strings.HasPrefix(k, hostup.EndpointVPSNetwork+"\x00"+id+"\x00") {
+			delete(l.failures, k)
+		}
+	}
+}
+
+// succeededLocked notes a successful call of endpoint: a later key refusal
+// is logged again, and the default backoff stops doubling.
+func (a *Account) succeededLocked(endpoint string) {
+	delete(a.logs.auth, endpoint)
+	if endpoint != hostup.EndpointVPSNetwork {
+		for k := range a.logs.failures {
+			if strings.HasPrefix(k, endpoint+"\x00") {
+				delete(a.logs.failures, k)
+			}
+		}
+	}
+	a.limiter.onSuccess()
+}
+
+// failedLocked handles a failed read: a 429 opens a wait window, and the
+// failure is logged at warn (error for a refused key) at most once per
+// endpoint, VPS and cause every logEvery.
+func (a *Account) failedLocked(endpoint, vpsID string, err error) {
+	if a.ctx.Err() != nil {
+		return // shutting down
+	}
+	kv := []interface{}{"endpoint", endpoint}
+	if vpsID != "" {
+		kv = append(kv, "vps_id", vpsID)
+	}
+	if w, ok := a.limiter.on429(err); ok {
+		msg := "HostUp API rate limit: no calls until the wait window ends"
+		wkv := append([]interface{}{"msg", msg, "until", w.until.UTC().Format(time.RFC3339), "wait", w.wait}, kv...)
+		switch {
+		case w.capped:
+			wkv = append(wkv, "asked", w.asked, "capped_by", "scrape.max_backoff")
+		case !w.given:
+			wkv = append(wkv, "asked", "nothing usable (no Retry-After or X-RateLimit-Reset)")
+		}
+		level.Warn(a.logger).Log(wkv...)
+		return
+	}
+	if hostup.IsAuth(err) {
+		// A bad key or a missing scope does not mend itself: say so once,
+		// clearly, until a call of this endpoint succeeds again.
+		if a.logs.auth[endpoint] {
+			return
+		}
+		a.logs.auth[endpoint] = true
+		level.Error(a.logger).Log(append([]interface{}{"msg", "HostUp API refused the key"}, append(kv, "err", err)...)...)
+		return
+	}
+	cause := classify(err)
+	if cause == "rate_limited" && vpsID != "" {
+		return // the window was logged when it opened; the summary counts these
+	}
+	key := endpoint + "\x00" + vpsID + "\x00" + cause
+	now := a.now()
+	if at, ok := a.logs.failures[key]; ok && now.Sub(at) < logEvery {
+		return
+	}
+	a.logs.failures[key] = now
+	level.Warn(a.logger).Log(append([]interface{}{"msg", "API read failed"}, append(kv, "cause", cause, "err", err)...)...)
+}
+
+// warnOnceLocked logs msg at warn the first time key is seen.
+func (a *Account) warnOnceLocked(key, msg string, kv ...interface{}) {
+	if a.logs.once[key] {
+		return
+	}
+	a.logs.once[key] = true
+	level.Warn(a.logger).Log(append([]interface{}{"msg", msg}, kv...)...)
+}
+
+// noteMismatches counts the fields of a document whose type was not the
+// documented one, and logs each at warn once per account and field until
+// what came changes.
+func (a *Account) noteMismatches(endpoint, vpsID string, ms []hostup.Mismatch) {
+	if len(ms) == 0 {
+		return
+	}
+	for _, m := range ms {
+		if a.observer != nil {
+			a.observer.DecodeMismatch(a.Name(), endpoint, m.Field)
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range ms {
+		key := endpoint + "\x00" + m.Field
+		what := m.Want + "\x00" + m.Got
+		if a.logs.mismatches[key] == what {
+			continue
+		}
+		a.logs.mismatches[key] = what
+		kv := []interface{}{"msg", "HostUp API sent a field of an unexpected type; its series are left out", "endpoint", endpoint, "field", m.Field, "want", m.Want, "got", m.Got}
+		if vpsID != "" {
+			kv = append(kv, "vps_id", vpsID)
+		}
+		level.Warn(a.logger).Log(kv...)
+	}
+}
+
+// summaryLocked logs one line for a round whose network reads failed, such
+// as "12 of 200 VPS network reads failed: 500 x10, timeout x2".
+func (a *Account) summaryLocked(r *round) {
+	n := 0
+	for _, c := range r.failures {
+		n += c
+	}
+	if n == 0 || a.ctx.Err() != nil {
+		return
+	}
+	causes := make([]string, 0, len(r.failures))
+	for c := range r.failures {
+		causes = append(causes, c)
+	}
+	sort.Slice(causes, func(i, j int) bool {
+		if r.failures[causes[i]] != r.failures[causes[j]] {
+			return r.failures[causes[i]] > r.failures[causes[j]]
+		}
+		return causes[i] < causes[j]
+	})
+	parts := make([]string, len(causes))
+	for i, c := range causes {
+		parts[i] = fmt.Sprintf("%s x%d", c, r.failures[c])
+	}
+	level.Warn(a.logger).Log("msg", fmt.Sprintf("%d of %d VPS network reads failed: %s", n, len(r.targets), strings.Join(parts, ", ")))
+}
