@@ -298,4 +298,3 @@ func classify(err error) string {
 	}
 	return "transport error"
 }
-
