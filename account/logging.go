@@ -70,6 +70,9 @@ func (a *Account) failedLocked(endpoint, vpsID string, err error) {
 		kv = append(kv, "vps_id", vpsID)
 	}
 	if w, ok := a.limiter.on429(err); ok {
+		if w.repeat {
+			return
+		}
 		msg := "HostUp API rate limit: no calls until the wait window ends"
 		wkv := append([]interface{}{"msg", msg, "until", w.until.UTC().Format(time.RFC3339), "wait", w.wait}, kv...)
 		switch {

@@ -123,6 +123,7 @@ type window struct {
 	asked  time.Duration // what HostUp asked for; 0 if nothing usable
 	given  bool          // HostUp gave a usable wait
 	capped bool          // asked was longer than max_backoff
+	repeat bool          // the window was already open
 }
 
 // on429 opens (or extends) the wait window after a 429: what HostUp asked
@@ -136,16 +137,22 @@ func (l *limiter) on429(err error) (window, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := window{asked: apiErr.RetryAfter, given: apiErr.RetryAfterGiven && apiErr.RetryAfter > 0}
-	if w.given {
+	now := l.now()
+	switch {
+	case w.given:
 		w.wait = w.asked
-	} else {
+	case now.Before(l.waitUntil):
+		// A call that started before the window opened: the same 429
+		// episode, not a further one.
+		return window{until: l.waitUntil, wait: l.waitUntil.Sub(now), repeat: true}, true
+	default:
 		w.wait = l.nextBackoff
 		l.nextBackoff = min(2*l.nextBackoff, max(l.maxBackoff, DefaultBackoff))
 	}
 	if w.wait > l.maxBackoff {
 		w.wait, w.capped = l.maxBackoff, true
 	}
-	w.until = l.now().Add(w.wait)
+	w.until = now.Add(w.wait)
 	if w.until.After(l.waitUntil) {
 		l.waitUntil = w.until
 	}
