@@ -539,6 +539,30 @@ func TestLoad(t *testing.T) {
 			wantErr: []string{`accounts[0].token_file: account "production"`, "is larger than 65536 bytes"},
 		},
 		{
+			name:    "token file holding a whole Authorization value",
+			config:  "accounts:\n  - name: prod\n    token_file: TOKENDIR/x\n",
+			files:   map[string]string{"x": "Bearer " + token + "\n"},
+			wantErr: []string{`accounts[0].token_file: account "prod": the token in token file "`, `x" starts with "Bearer ": put only the API key in the file (the exporter adds "Bearer ")`},
+		},
+		{
+			name:    "token variable starting with lower-case bearer",
+			config:  "accounts:\n  - name: prod\n    token_env: PROD_TOKEN\n",
+			env:     map[string]string{"PROD_TOKEN": "bearer " + token},
+			wantErr: []string{`accounts[0].token_env: account "prod": the token in environment variable PROD_TOKEN starts with "Bearer ": set the variable to only the API key (the exporter adds "Bearer ")`},
+		},
+		{
+			name:    "token with a space inside",
+			config:  "accounts:\n  - name: prod\n    token_file: TOKENDIR/x\n",
+			files:   map[string]string{"x": token + " " + token},
+			wantErr: []string{`accounts[0].token_file: account "prod": the token in token file "`, `x" contains whitespace: put only the API key in the file`},
+		},
+		{
+			name:   "token that merely begins with the letters bearer",
+			config: "accounts:\n  - name: a\n    token_env: T\n",
+			env:    map[string]string{"T": "bearerish-" + token},
+			want:   map[string]string{"a": "bearerish-" + token},
+		},
+		{
 			name:    "env unset",
 			config:  "accounts:\n  - name: production\n    token_env: HOSTUP_PROD_TOKEN\n",
 			wantErr: []string{`accounts[0].token_env: account "production": environment variable HOSTUP_PROD_TOKEN is unset or empty`},
