@@ -53,6 +53,7 @@ var DefaultScrape = Scrape{
 	CacheTTL:             0,
 	MaxStale:             10 * time.Minute,
 	MaxRequestsPerSecond: 0,
+	MaxBackoff:           15 * time.Minute,
 }
 
 // Config is the whole configuration file.
@@ -108,6 +109,9 @@ type Scrape struct {
 	MaxStale time.Duration `yaml:"max_stale"`
 	// MaxRequestsPerSecond is a per-account token bucket; 0 is unlimited.
 	MaxRequestsPerSecond float64 `yaml:"max_requests_per_second"`
+	// MaxBackoff is the longest rate-limit wait the exporter honours,
+	// whatever Retry-After or X-RateLimit-Reset asks for.
+	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
 // UnmarshalYAML sets the defaults, then decodes the keys the file sets over

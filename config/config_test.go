@@ -78,6 +78,7 @@ func TestParse(t *testing.T) {
 					TimeoutOffset: 500 * time.Millisecond,
 					Concurrency:   8,
 					MaxStale:      10 * time.Minute,
+					MaxBackoff:    15 * time.Minute,
 				}
 				if c.Scrape != want {
 					t.Errorf("scrape = %+v, want %+v", c.Scrape, want)
@@ -130,6 +131,7 @@ scrape:
   cache_ttl: 1d
   max_stale: 2w
   max_requests_per_second: 2.5
+  max_backoff: 1h
 `,
 			check: func(t *testing.T, c *Config) {
 				want := &Config{
@@ -150,6 +152,7 @@ scrape:
 						CacheTTL:             24 * time.Hour,
 						MaxStale:             14 * 24 * time.Hour,
 						MaxRequestsPerSecond: 2.5,
+						MaxBackoff:           time.Hour,
 					},
 				}
 				if !reflect.DeepEqual(c, want) {
@@ -276,6 +279,9 @@ scrape:
 		{name: "negative timeout_offset", in: minimal + "scrape:\n  timeout_offset: -1s\n", wantErr: []string{"scrape.timeout_offset: must not be negative"}},
 		{name: "negative cache_ttl", in: minimal + "scrape:\n  cache_ttl: -1m\n", wantErr: []string{"scrape.cache_ttl: must not be negative, got -1m"}},
 		{name: "negative max_stale", in: minimal + "scrape:\n  max_stale: -10m\n", wantErr: []string{"scrape.max_stale: must not be negative"}},
+		{name: "zero max_backoff", in: minimal + "scrape:\n  max_backoff: 0s\n", wantErr: []string{"scrape.max_backoff: must be greater than 0, got 0s"}},
+		{name: "negative max_backoff", in: minimal + "scrape:\n  max_backoff: -1m\n", wantErr: []string{"scrape.max_backoff: must be greater than 0, got -1m"}},
+		{name: "max_backoff without unit", in: minimal + "scrape:\n  max_backoff: 900\n", wantErr: []string{`scrape.max_backoff: line 5: invalid duration "900"`}},
 
 		// Concurrency and rate.
 		{name: "zero concurrency", in: minimal + "scrape:\n  concurrency: 0\n", wantErr: []string{"scrape.concurrency: must be between 1 and 256"}},

@@ -148,6 +148,9 @@ func (s *Scrape) validate(path string) []error {
 	if s.CacheTTL < 0 {
 		errs = append(errs, fmt.Errorf("%s.cache_ttl: must not be negative, got %s", path, model.Duration(s.CacheTTL)))
 	}
+	if s.MaxBackoff <= 0 {
+		errs = append(errs, fmt.Errorf("%s.max_backoff: must be greater than 0, got %s", path, model.Duration(s.MaxBackoff)))
+	}
 	if s.MaxStale < 0 {
 		errs = append(errs, fmt.Errorf("%s.max_stale: must not be negative, got %s", path, model.Duration(s.MaxStale)))
 	}
