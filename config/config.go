@@ -1,18 +1,38 @@
 // Package config loads and validates hostup_exporter's configuration file.
 //
-// It follows prometheus/blackbox_exporter's config package: the file is
-// decoded strictly (an unknown or misspelt key is an error, with its line),
-// defaults are applied, the result is validated as a whole, and a SafeConfig
-// holds the current configuration so that a reload can swap it atomically.
+// It follows prometheus/blackbox_exporter's config package. The exported
+// types Config, Account, VPS and Scrape are the one shape of the
+// configuration: their yaml tags are the file format, both ways. The file
+// is decoded strictly (an unknown or misspelt key is an error, with its
+// line); Scrape.UnmarshalYAML sets DefaultScrape before decoding over it,
+// so a missing or null key keeps its default and an explicit value
+// overrides it; durations are read and written in Prometheus notation
+// (500ms, 30s, 10m, 1h, 1d; see Duration), so a marshalled Config parses
+// back to the same value. A scrape option is a field of Scrape with its
+// yaml tag, its default in DefaultScrape, its check in Scrape.validate and
+// its entry in config.example.yml; nothing else.
 //
-// Decode a file with Parse or Load, not with yaml.Unmarshal: Parse is what
-// applies defaults, reads durations in Prometheus notation (30s, 10m, 1h, 1d)
-// and validates. The yaml tags on the exported types describe the file and
-// are used when a Config is marshalled (for example to show it on a page).
+// Load (with a file) and ZeroConfig (without) are the whole verdict, the
+// same for --config.check, start-up and reload: they decode, apply
+// defaults, validate and read the tokens, and they apply the API client's
+// own rules to api_url and the token (hostup.ValidateBaseURL and
+// hostup.ValidateToken), so a configuration they return is never refused
+// by hostup.NewClient. Decode a file with Parse or Load, not with
+// yaml.Unmarshal, which neither validates nor sets the account defaults.
+//
+// Errors list every problem of the file at once, one a line, each starting
+// with the YAML path of its key and, for a problem in the YAML itself, its
+// line:
+//
+//	accounts[0].vps.discover: line 5: cannot read "maybe" as a boolean (true or false)
+//	accounts[0].vps: line 7: unknown field "foo"
+//	scrape.concurrency: must be between 1 and 256, got 0
 //
 // API tokens never live in the file. Each account names a token_file or a
 // token_env; Load (or ResolveTokens) reads it into Account.Token, whose type
-// Secret renders as "<secret>" however it is printed or marshalled.
+// Secret renders as "<secret>" however it is printed or marshalled. No error
+// ever contains a token. A SafeConfig holds the current configuration so
+// that a reload can swap it atomically.
 package config
 
 import (
@@ -175,14 +195,14 @@ func Parse(data []byte) (*Config, error) {
 		// A syntax error or a second document: nothing to validate.
 		return nil, err
 	}
+	for i := range cfg.Accounts {
+		cfg.Accounts[i].setDefaults()
+	}
 	// A value that does not decode is left at its default (or zero), so
 	// validation still runs and every problem of the file is reported at
 	// once; what validation says about a value already reported is left
 	// out ("accounts[0].name: is required" after "cannot read a list as a
 	// string").
-	for i := range cfg.Accounts {
-		cfg.Accounts[i].setDefaults()
-	}
 	var errs []error
 	var bad []string
 	for _, p := range problems {
