@@ -78,7 +78,8 @@ var (
 )
 
 // durationView returns a pointer to a new view of the struct v (see
-// viewFieldTypes) holding v's values.
+// viewFieldTypes) holding v's values. v's fields must all be exported, as
+// reflect.StructOf requires (TestRoundTripEveryKey would panic otherwise).
 func durationView(v reflect.Value) reflect.Value {
 	t := v.Type()
 	vt, ok := viewTypes.Load(t)
@@ -159,6 +160,8 @@ func decodeStrict(data []byte, out any) (problems []problem, err error) {
 // paths maps the nodes of a document, by line, to their YAML paths.
 type paths struct {
 	byLine map[int][]placed
+	// aliases lists, for an anchored node, where aliases use it.
+	aliases map[*yaml.Node][]placed
 }
 
 type placed struct {
@@ -169,17 +172,21 @@ type placed struct {
 }
 
 func newPaths(doc *yaml.Node) *paths {
-	p := &paths{byLine: make(map[int][]placed)}
+	p := &paths{byLine: make(map[int][]placed), aliases: make(map[*yaml.Node][]placed)}
 	p.walk(doc, "")
 	return p
 }
 
 // walk records n and its children. An alias is not followed: yaml reports
 // a problem in aliased content at the anchor, which is recorded where it
-// stands.
+// stands, together with where its aliases are (see aliasNote).
 func (p *paths) walk(n *yaml.Node, path string) {
 	p.byLine[n.Line] = append(p.byLine[n.Line], placed{n: n, path: path})
 	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias != nil {
+			p.aliases[n.Alias] = append(p.aliases[n.Alias], placed{n: n, path: path})
+		}
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
 			p.walk(c, path)
@@ -230,7 +237,7 @@ func (p *paths) rewriteOne(m string) problem {
 		line, col := atoi(s[1]), atoi(s[2])
 		for _, c := range p.byLine[line] {
 			if !c.key && c.n.Column == col {
-				return problem{c.path, at(c.path, line, s[3])}
+				return problem{c.path, at(c.path, line, s[3]+p.aliasNote(c.n))}
 			}
 		}
 		return problem{"", at("", line, s[3])}
@@ -273,7 +280,7 @@ func (p *paths) rewriteOne(m string) problem {
 			}
 		}
 		if best != nil {
-			return problem{best.path, at(best.path, line, "cannot read "+describeNode(best.n)+" as "+want)}
+			return problem{best.path, at(best.path, line, "cannot read "+describeNode(best.n)+" as "+want+p.aliasNote(best.n))}
 		}
 		got := "a " + tag
 		if shown != "" {
@@ -285,6 +292,20 @@ func (p *paths) rewriteOne(m string) problem {
 		return problem{"", at("", atoi(s[1]), s[2])}
 	}
 	return problem{"", m}
+}
+
+// aliasNote names the aliases that use n, since yaml reports a problem
+// found through an alias at the anchored value.
+func (p *paths) aliasNote(n *yaml.Node) string {
+	uses := p.aliases[n]
+	if len(uses) == 0 {
+		return ""
+	}
+	where := make([]string, len(uses))
+	for i, u := range uses {
+		where[i] = fmt.Sprintf("%s (line %d)", u.path, u.n.Line)
+	}
+	return " (this value is also used through an alias at " + strings.Join(where, ", ") + ")"
 }
 
 func at(path string, line int, msg string) string {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -297,5 +298,74 @@ func TestRoundTripEveryKey(t *testing.T) {
 	// normalize: YAML writes nil and empty lists alike.
 	if !reflect.DeepEqual(normalize(back), normalize(c)) {
 		t.Errorf("round trip changed the config:\n got %+v\nwant %+v\nmarshalled:\n%s", back, c, out)
+	}
+}
+
+// TestDecodeErrorsOnePerLine: every problem of a file is one line of the
+// error, starting with its YAML path (for a value used through an alias,
+// the anchor's, naming the alias); a value reported as unreadable is not
+// reported again by validation.
+func TestDecodeErrorsOnePerLine(t *testing.T) {
+	in := `accounts:
+  - name: [prod]
+    token_env: T
+    vps: {discover: yes please, ids: [a, {b: c}]}
+  - production
+  - name: ok
+    token_env: T
+    tokne_env: U
+scrape:
+  <<: &common {timeout: 30 parsecs}
+  concurrency: 2.5
+  max_stale: *common
+`
+	_, err := Parse([]byte(in))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := []string{
+		`accounts[0].name: line 2: cannot read a list as a string`,
+		`accounts[0].vps.discover: line 4: cannot read "yes please" as a boolean (true or false)`,
+		`accounts[0].vps.ids[1]: line 4: cannot read a mapping as a string`,
+		`accounts[1]: line 5: cannot read "production" as a mapping`,
+		`accounts[2]: line 8: unknown field "tokne_env"`,
+		`scrape.concurrency: line 11: cannot read "2.5" as an integer`,
+		`scrape: line 10: must be a duration such as 500ms, 30s, 10m or 1h (this value is also used through an alias at scrape.max_stale (line 12))`,
+		`scrape.timeout: line 10: invalid duration "30 parsecs": must be a duration such as 500ms, 30s, 10m or 1h`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want string // marshalled back; empty means an error
+	}{
+		{"500ms", "500ms"}, {"30s", "30s"}, {"10m", "10m"}, {"1h", "1h"}, {"1d", "1d"},
+		{"1h30m", "1h30m"}, {"2w", "2w"}, {"0s", "0s"}, {"0", "0s"}, {"-5s", "-5s"},
+		{"1.5s", ""}, {"30", ""}, {"1m1h", ""}, {"soon", ""}, {"", ""},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			var d Duration
+			err := yaml.Unmarshal([]byte("'"+tt.in+"'"), &d)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("%q read as %v, want an error", tt.in, time.Duration(d))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := yaml.Marshal(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(string(out)); got != tt.want {
+				t.Errorf("%q marshals as %q, want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }
