@@ -1,32 +1,48 @@
 // Package config loads and validates hostup_exporter's configuration file.
 //
-// It follows prometheus/blackbox_exporter's config package: the file is
-// decoded strictly (an unknown or misspelt key is an error, with its line),
-// defaults are applied, the result is validated as a whole, and a SafeConfig
-// holds the current configuration so that a reload can swap it atomically.
+// It follows prometheus/blackbox_exporter's config package. The exported
+// types Config, Account, VPS and Scrape are the one shape of the
+// configuration: their yaml tags are the file format, both ways. The file
+// is decoded strictly (an unknown or misspelt key is an error, with its
+// line); Scrape.UnmarshalYAML sets DefaultScrape before decoding over it,
+// so a missing or null key keeps its default and an explicit value
+// overrides it; durations are read and written in Prometheus notation
+// (500ms, 30s, 10m, 1h, 1d; see Duration), so a marshalled Config parses
+// back to the same value. A scrape option is a field of Scrape with its
+// yaml tag, its default in DefaultScrape, its check in Scrape.validate and
+// its entry in config.example.yml; nothing else.
 //
-// Decode a file with Parse or Load, not with yaml.Unmarshal: Parse is what
-// applies defaults, reads durations in Prometheus notation (30s, 10m, 1h, 1d)
-// and validates. The yaml tags on the exported types describe the file and
-// are used when a Config is marshalled (for example to show it on a page).
+// Load (with a file) and ZeroConfig (without) are the whole verdict, the
+// same for --config.check, start-up and reload: they decode, apply
+// defaults, validate and read the tokens, and they apply the API client's
+// own rules to api_url and the token (hostup.ValidateBaseURL and
+// hostup.ValidateToken), so a configuration they return is never refused
+// by hostup.NewClient. Decode a file with Parse or Load, not with
+// yaml.Unmarshal, which neither validates nor sets the account defaults.
+//
+// Errors list every problem of the file at once, one a line, each starting
+// with the YAML path of its key and, for a problem in the YAML itself, its
+// line:
+//
+//	accounts[0].vps.discover: line 5: cannot read "maybe" as a boolean (true or false)
+//	accounts[0].vps: line 7: unknown field "foo"
+//	scrape.concurrency: must be between 1 and 256, got 0
 //
 // API tokens never live in the file. Each account names a token_file or a
 // token_env; Load (or ResolveTokens) reads it into Account.Token, whose type
-// Secret renders as "<secret>" however it is printed or marshalled.
+// Secret renders as "<secret>" however it is printed or marshalled. No error
+// ever contains a token. A SafeConfig holds the current configuration so
+// that a reload can swap it atomically.
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
-
-	"github.com/prometheus/common/model"
-	"gopkg.in/yaml.v3"
 )
 
 const (
@@ -113,29 +129,49 @@ type Scrape struct {
 	MaxStale time.Duration `yaml:"max_stale"`
 	// MaxRequestsPerSecond is a per-account token bucket; 0 is unlimited.
 	MaxRequestsPerSecond float64 `yaml:"max_requests_per_second"`
-	// MaxBackoff is the longest rate-limit wait window honoured.
+	// MaxBackoff is the longest rate-limit wait the exporter honours,
+	// whatever Retry-After or X-RateLimit-Reset asks for.
 	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
+// UnmarshalYAML sets the defaults, then decodes the keys the file sets over
+// them (blackbox_exporter's pattern), so that a missing or null key keeps
+// its default and an explicit value, zero included, overrides it.
+// Durations are read in Prometheus notation (see Duration) and integers
+// only from YAML integers, through a view of Scrape built by reflection:
+// adding a field to Scrape needs no code here.
+func (s *Scrape) UnmarshalYAML(unmarshal func(any) error) error {
+	*s = DefaultScrape
+	view := durationView(reflect.ValueOf(s).Elem())
+	// The obsolete-style unmarshal keeps the decoder's KnownFields check and
+	// collects type errors instead of stopping at the first.
+	err := unmarshal(view.Interface())
+	copyFields(reflect.ValueOf(s).Elem(), view.Elem())
+	return err
+}
+
 // MarshalYAML writes the durations in Prometheus notation ("30s", "10m"),
-// the notation Parse reads, so that a marshalled Config parses back to the
-// same value.
+// the notation UnmarshalYAML reads, so that a marshalled Config parses back
+// to the same value.
 func (s Scrape) MarshalYAML() (any, error) {
-	return struct {
-		Timeout              string  `yaml:"timeout"`
-		TimeoutOffset        string  `yaml:"timeout_offset"`
-		Concurrency          int     `yaml:"concurrency"`
-		CacheTTL             string  `yaml:"cache_ttl"`
-		MaxStale             string  `yaml:"max_stale"`
-		MaxRequestsPerSecond float64 `yaml:"max_requests_per_second"`
-	}{
-		Timeout:              model.Duration(s.Timeout).String(),
-		TimeoutOffset:        model.Duration(s.TimeoutOffset).String(),
-		Concurrency:          s.Concurrency,
-		CacheTTL:             model.Duration(s.CacheTTL).String(),
-		MaxStale:             model.Duration(s.MaxStale).String(),
-		MaxRequestsPerSecond: s.MaxRequestsPerSecond,
-	}, nil
+	return durationView(reflect.ValueOf(s)).Interface(), nil
+}
+
+// setDefaults fills in the account keys that are unset (left out or null).
+// Parse calls it after decoding rather than from an Account.UnmarshalYAML:
+// yaml.v3 drops a list element whose unmarshaler fails, which would turn
+// one bad key into "at least one account is required".
+func (a *Account) setDefaults() {
+	if a.APIURL == "" {
+		a.APIURL = DefaultAPIURL
+	}
+	if a.VPS.Discover == nil {
+		t := true
+		a.VPS.Discover = &t
+	}
+	if a.VPS.ServiceStatus == nil {
+		a.VPS.ServiceStatus = []string{DefaultServiceStatus}
+	}
 }
 
 // Account returns the account with the given name.
@@ -148,187 +184,63 @@ func (c *Config) Account(name string) (*Account, bool) {
 	return nil, false
 }
 
-// fileConfig is the shape Parse decodes. Accounts decode straight into the
-// exported type; the scrape section keeps its raw nodes so that a missing
-// key can be told from an explicit zero and every conversion error can name
-// its key. Only the leaves have custom unmarshalling, so the decoder's
-// KnownFields check still covers every mapping.
-type fileConfig struct {
-	Accounts []Account  `yaml:"accounts"`
-	Scrape   fileScrape `yaml:"scrape"`
-}
-
-type fileScrape struct {
-	Timeout              rawValue `yaml:"timeout"`
-	TimeoutOffset        rawValue `yaml:"timeout_offset"`
-	Concurrency          rawValue `yaml:"concurrency"`
-	CacheTTL             rawValue `yaml:"cache_ttl"`
-	MaxStale             rawValue `yaml:"max_stale"`
-	MaxRequestsPerSecond rawValue `yaml:"max_requests_per_second"`
-	MaxBackoff           rawValue `yaml:"max_backoff"`
-}
-
-// rawValue keeps the node of one value. It stays nil when the key is
-// missing or null, which means "use the default".
-type rawValue struct{ node *yaml.Node }
-
-func (r *rawValue) UnmarshalYAML(n *yaml.Node) error {
-	r.node = n
-	return nil
-}
-
-// typeNames maps the internal types yaml errors mention to exported ones.
-var typeNames = strings.NewReplacer(
-	"config.fileConfig", "config.Config",
-	"config.fileScrape", "config.Scrape",
-)
-
 // Parse decodes one YAML document strictly, applies defaults and validates
-// the result. It does not read tokens: see Load and ResolveTokens.
+// the result, reporting every problem of the file at once, one a line, each
+// with the YAML path of its key and, where the problem is in the YAML
+// itself, its line. It does not read tokens: see Load and ResolveTokens.
 func Parse(data []byte) (*Config, error) {
-	var fc fileConfig
-	if err := decodeSingleDocument(data, &fc); err != nil {
+	cfg := &Config{Scrape: DefaultScrape}
+	problems, err := decodeStrict(data, cfg)
+	if err != nil {
+		// A syntax error or a second document: nothing to validate.
 		return nil, err
 	}
-	cfg := &Config{Accounts: fc.Accounts, Scrape: DefaultScrape}
-	// A scrape key that does not convert keeps its default, so validation
-	// still runs and every problem of the file is reported at once.
-	convErr := fc.Scrape.apply("scrape", &cfg.Scrape)
-	cfg.applyDefaults()
-	if err := errors.Join(convErr, cfg.Validate()); err != nil {
+	for i := range cfg.Accounts {
+		cfg.Accounts[i].setDefaults()
+	}
+	// A value that does not decode is left at its default (or zero), so
+	// validation still runs and every problem of the file is reported at
+	// once; what validation says about a value already reported is left
+	// out ("accounts[0].name: is required" after "cannot read a list as a
+	// string").
+	var errs []error
+	var bad []string
+	for _, p := range problems {
+		errs = append(errs, errors.New(p.msg))
+		if p.path != "" {
+			bad = append(bad, p.path)
+		}
+	}
+	for _, err := range unjoin(cfg.Validate()) {
+		if !underAny(err.Error(), bad) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-func decodeSingleDocument(data []byte, out *fileConfig) (err error) {
-	// yaml.v3 turns its own failures into errors but lets any other panic
-	// through; a malformed file must never take the exporter down.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: internal error while decoding: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil {
-		if errors.Is(err, io.EOF) {
-			// Empty file or only comments: no accounts, which Validate
-			// reports.
-			return nil
-		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			msgs := make([]string, len(te.Errors))
-			for i, m := range te.Errors {
-				msgs[i] = typeNames.Replace(m)
-			}
-			return &yaml.TypeError{Errors: msgs}
-		}
-		return err
-	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
+// unjoin returns the errors joined in err.
+func unjoin(err error) []error {
+	if err == nil {
 		return nil
-	case err != nil:
-		return fmt.Errorf("multiple YAML documents are not supported: %w", err)
-	default:
-		return fmt.Errorf("multiple YAML documents are not supported: a second document starts at line %d", next.Line)
 	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
-// apply converts the keys that are present into s, leaving the others at
-// the value s already has.
-func (f *fileScrape) apply(path string, s *Scrape) error {
-	errs := []error{
-		durationValue(path+".timeout", f.Timeout, &s.Timeout),
-		durationValue(path+".timeout_offset", f.TimeoutOffset, &s.TimeoutOffset),
-		intValue(path+".concurrency", f.Concurrency, &s.Concurrency),
-		durationValue(path+".cache_ttl", f.CacheTTL, &s.CacheTTL),
-		durationValue(path+".max_stale", f.MaxStale, &s.MaxStale),
-		floatValue(path+".max_requests_per_second", f.MaxRequestsPerSecond, &s.MaxRequestsPerSecond),
-		durationValue(path+".max_backoff", f.MaxBackoff, &s.MaxBackoff),
-	}
-	return errors.Join(errs...)
-}
-
-// scalar returns the scalar node of r, following an alias, or an error
-// naming path when the value is a mapping or a sequence.
-func (r rawValue) scalar(path, want string) (*yaml.Node, error) {
-	n := r.node
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n == nil {
-		return nil, nil
-	}
-	if n.Kind != yaml.ScalarNode {
-		return nil, fmt.Errorf("%s: line %d: must be %s", path, n.Line, want)
-	}
-	return n, nil
-}
-
-const durationHelp = "a duration such as 500ms, 30s, 10m or 1h"
-
-// durationValue parses Prometheus duration notation (units ms, s, m, h, d,
-// w, y from largest to smallest, e.g. 1h30m). A leading minus is accepted
-// so that validation can say "must not be negative" instead of "invalid".
-func durationValue(path string, r rawValue, dst *time.Duration) error {
-	n, err := r.scalar(path, durationHelp)
-	if n == nil {
-		return err
-	}
-	d, err := model.ParseDurationAllowNegative(n.Value)
-	if err != nil {
-		return fmt.Errorf("%s: line %d: invalid duration %q: must be %s", path, n.Line, n.Value, durationHelp)
-	}
-	*dst = time.Duration(d)
-	return nil
-}
-
-func intValue(path string, r rawValue, dst *int) error {
-	n, err := r.scalar(path, "an integer")
-	if n == nil {
-		return err
-	}
-	// The tag check matters: yaml.v3 would truncate 2.5 into an int.
-	var v int
-	if n.ShortTag() != "!!int" || n.Decode(&v) != nil {
-		return fmt.Errorf("%s: line %d: must be an integer, got %q", path, n.Line, n.Value)
-	}
-	*dst = v
-	return nil
-}
-
-func floatValue(path string, r rawValue, dst *float64) error {
-	n, err := r.scalar(path, "a number")
-	if n == nil {
-		return err
-	}
-	var v float64
-	if tag := n.ShortTag(); (tag != "!!int" && tag != "!!float") || n.Decode(&v) != nil {
-		return fmt.Errorf("%s: line %d: must be a number, got %q", path, n.Line, n.Value)
-	}
-	*dst = v
-	return nil
-}
-
-// applyDefaults fills in the account keys that were left out.
-func (c *Config) applyDefaults() {
-	for i := range c.Accounts {
-		a := &c.Accounts[i]
-		if a.APIURL == "" {
-			a.APIURL = DefaultAPIURL
-		}
-		if a.VPS.Discover == nil {
-			t := true
-			a.VPS.Discover = &t
-		}
-		if a.VPS.ServiceStatus == nil {
-			a.VPS.ServiceStatus = []string{DefaultServiceStatus}
+// underAny reports whether msg is about one of paths or a key below it.
+func underAny(msg string, paths []string) bool {
+	for _, p := range paths {
+		if rest, ok := strings.CutPrefix(msg, p); ok && rest != "" && strings.ContainsRune(":.[", rune(rest[0])) {
+			return true
 		}
 	}
+	return false
 }
 
 // Load reads the file at path, parses it (see Parse) and reads every
@@ -369,8 +281,8 @@ func ZeroConfig(apiURL, tokenFile string, getenv func(string) string) (*Config, 
 	if tokenFile == "" {
 		a.TokenEnv = DefaultTokenEnv
 	}
+	a.setDefaults()
 	cfg := &Config{Accounts: []Account{a}, Scrape: DefaultScrape}
-	cfg.applyDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -131,6 +131,7 @@ scrape:
   cache_ttl: 1d
   max_stale: 2w
   max_requests_per_second: 2.5
+  max_backoff: 1h
 `,
 			check: func(t *testing.T, c *Config) {
 				want := &Config{
@@ -151,7 +152,7 @@ scrape:
 						CacheTTL:             24 * time.Hour,
 						MaxStale:             14 * 24 * time.Hour,
 						MaxRequestsPerSecond: 2.5,
-						MaxBackoff:           15 * time.Minute,
+						MaxBackoff:           time.Hour,
 					},
 				}
 				if !reflect.DeepEqual(c, want) {
@@ -163,7 +164,7 @@ scrape:
 			name: "top-level extension keys are unknown fields",
 			in:   "x-common: &t 45s\n" + minimal,
 			wantErr: []string{
-				"line 1: field x-common not found in type config.Config",
+				`line 1: unknown top-level field "x-common"`,
 			},
 		},
 		{
@@ -218,15 +219,15 @@ scrape:
 		},
 
 		// Structure errors from the YAML decoder.
-		{name: "unknown top-level field", in: minimal + "scrap:\n  timeout: 1s\n", wantErr: []string{"line 4: field scrap not found in type config.Config"}},
-		{name: "unknown account field", in: "accounts:\n  - name: a\n    tokenfile: /x\n", wantErr: []string{"line 3: field tokenfile not found in type config.Account"}},
-		{name: "token inline in the file is not a field", in: minimal + "    token: abc\n", wantErr: []string{"line 4: field token not found in type config.Account"}},
-		{name: "unknown vps field", in: minimal + "    vps:\n      discovery: true\n", wantErr: []string{"line 5: field discovery not found in type config.VPS"}},
-		{name: "unknown scrape field", in: minimal + "scrape:\n  timout: 1s\n", wantErr: []string{"line 5: field timout not found in type config.Scrape"}},
-		{name: "unknown field through a merge key", in: minimal + "scrape:\n  <<: {timeout: 1s, bogus: 1}\n", wantErr: []string{"field bogus not found in type config.Scrape"}},
-		{name: "duplicate key", in: minimal + "scrape:\n  timeout: 1s\n  timeout: 2s\n", wantErr: []string{`mapping key "timeout" already defined`}},
-		{name: "wrong type for name", in: "accounts:\n  - name: [a]\n    token_env: T\n", wantErr: []string{"line 2: cannot unmarshal !!seq into string"}},
-		{name: "not a mapping", in: "hello\n", wantErr: []string{"cannot unmarshal !!str `hello` into config.Config"}},
+		{name: "unknown top-level field", in: minimal + "scrap:\n  timeout: 1s\n", wantErr: []string{`line 4: unknown top-level field "scrap"`}},
+		{name: "unknown account field", in: "accounts:\n  - name: a\n    tokenfile: /x\n", wantErr: []string{`accounts[0]: line 3: unknown field "tokenfile"`}},
+		{name: "token inline in the file is not a field", in: minimal + "    token: abc\n", wantErr: []string{`accounts[0]: line 4: unknown field "token"`}},
+		{name: "unknown vps field", in: minimal + "    vps:\n      discovery: true\n", wantErr: []string{`accounts[0].vps: line 5: unknown field "discovery"`}},
+		{name: "unknown scrape field", in: minimal + "scrape:\n  timout: 1s\n", wantErr: []string{`scrape: line 5: unknown field "timout"`}},
+		{name: "unknown field through a merge key", in: minimal + "scrape:\n  <<: {timeout: 1s, bogus: 1}\n", wantErr: []string{`scrape: line 5: unknown field "bogus"`}},
+		{name: "duplicate key", in: minimal + "scrape:\n  timeout: 1s\n  timeout: 2s\n", wantErr: []string{"scrape.timeout: line 6: duplicate key: already defined at line 5"}},
+		{name: "wrong type for name", in: "accounts:\n  - name: [a]\n    token_env: T\n", wantErr: []string{"accounts[0].name: line 2: cannot read a list as a string"}},
+		{name: "not a mapping", in: "hello\n", wantErr: []string{`line 1: cannot read "hello" as a mapping`}},
 		{name: "syntax error", in: "accounts:\n  - name: a\n   token_env: [\n", wantErr: []string{"yaml: line"}},
 		{name: "multiple documents", in: minimal + "---\n" + minimal, wantErr: []string{"multiple YAML documents are not supported", "line 4"}},
 		{name: "trailing document separator", in: minimal + "---\n", wantErr: []string{"multiple YAML documents are not supported"}},
@@ -247,7 +248,7 @@ scrape:
 		{name: "name with a space", in: "accounts:\n  - name: my account\n    token_env: T\n", wantErr: []string{`accounts[0].name: invalid account name "my account"`}},
 		{name: "name with query characters", in: "accounts:\n  - name: a&b=c\n    token_env: T\n", wantErr: []string{`accounts[0].name: invalid account name "a&b=c"`}},
 		{name: "name too long", in: "accounts:\n  - name: " + strings.Repeat("a", 65) + "\n    token_env: T\n", wantErr: []string{"accounts[0].name: invalid account name"}},
-		{name: "account that is not a mapping", in: "accounts:\n  - production\n", wantErr: []string{"cannot unmarshal !!str `production` into config.Account"}},
+		{name: "account that is not a mapping", in: "accounts:\n  - production\n", wantErr: []string{`accounts[0]: line 2: cannot read "production" as a mapping`}},
 
 		// Token sources.
 		{name: "missing token source", in: "accounts:\n  - name: a\n", wantErr: []string{"accounts[0]: exactly one of token_file or token_env is required"}},
@@ -256,17 +257,15 @@ scrape:
 		{name: "blank token_file", in: "accounts:\n  - name: a\n    token_file: \"  \"\n", wantErr: []string{"accounts[0].token_file: must not be blank"}},
 
 		// API URL.
-		{name: "bad URL scheme", in: minimal + "    api_url: ftp://cloud.hostup.se\n", wantErr: []string{"accounts[0].api_url: must be an absolute http or https URL"}},
-		{name: "relative URL", in: minimal + "    api_url: cloud.hostup.se\n", wantErr: []string{"accounts[0].api_url: must be an absolute http or https URL"}},
-		{name: "URL without host", in: minimal + "    api_url: https:///api\n", wantErr: []string{"accounts[0].api_url: must be an absolute http or https URL with a host"}},
-		{name: "URL with only a port", in: minimal + "    api_url: https://:443\n", wantErr: []string{"accounts[0].api_url: must be an absolute http or https URL with a host"}},
-		{name: "opaque URL", in: minimal + "    api_url: https:cloud.hostup.se\n", wantErr: []string{"accounts[0].api_url: must be an absolute http or https URL with a host"}},
-		{name: "URL with query", in: minimal + "    api_url: https://cloud.hostup.se/?x=1\n", wantErr: []string{"accounts[0].api_url: must not contain a query"}},
-		{name: "URL with empty query", in: minimal + "    api_url: https://cloud.hostup.se/?\n", wantErr: []string{"accounts[0].api_url: must not contain a query"}},
-		{name: "URL with fragment", in: minimal + "    api_url: https://cloud.hostup.se/#top\n", wantErr: []string{"accounts[0].api_url: must not contain a fragment"}},
-		{name: "URL with empty fragment", in: minimal + "    api_url: https://cloud.hostup.se/#\n", wantErr: []string{"accounts[0].api_url: must not contain a fragment"}},
-		{name: "URL with userinfo", in: minimal + "    api_url: https://me:hunter2@cloud.hostup.se\n", wantErr: []string{"accounts[0].api_url: must not contain userinfo"}},
-		{name: "unparsable URL", in: minimal + "    api_url: https://cloud hostup.se\n", wantErr: []string{"accounts[0].api_url: not a valid URL"}},
+		{name: "bad URL scheme", in: minimal + "    api_url: ftp://cloud.hostup.se\n", wantErr: []string{"accounts[0].api_url: base URL must be an absolute http or https URL, not ftp"}},
+		{name: "relative URL", in: minimal + "    api_url: cloud.hostup.se\n", wantErr: []string{"accounts[0].api_url: base URL must be an absolute http or https URL"}},
+		{name: "URL without host", in: minimal + "    api_url: https:///api\n", wantErr: []string{`accounts[0].api_url: base URL "https:///api" has no host`}},
+		{name: "opaque URL", in: minimal + "    api_url: https:cloud.hostup.se\n", wantErr: []string{`accounts[0].api_url: base URL "https:cloud.hostup.se" has no host`}},
+		{name: "URL with query", in: minimal + "    api_url: https://cloud.hostup.se/?x=1\n", wantErr: []string{"accounts[0].api_url: base URL", "must not have a query or fragment"}},
+		{name: "URL with empty query", in: minimal + "    api_url: https://cloud.hostup.se/?\n", wantErr: []string{"accounts[0].api_url: base URL", "must not have a query or fragment"}},
+		{name: "URL with fragment", in: minimal + "    api_url: https://cloud.hostup.se/#top\n", wantErr: []string{"accounts[0].api_url: base URL", "must not have a query or fragment"}},
+		{name: "URL with userinfo", in: minimal + "    api_url: https://me:hunter2@cloud.hostup.se\n", wantErr: []string{`accounts[0].api_url: base URL "https://me:xxxxx@cloud.hostup.se" must not carry user info`}},
+		{name: "unparsable URL", in: minimal + "    api_url: https://cloud hostup.se\n", wantErr: []string{`accounts[0].api_url: invalid base URL: invalid character " " in host name`}},
 
 		// Durations.
 		{name: "duration without unit", in: minimal + "scrape:\n  timeout: 30\n", wantErr: []string{`scrape.timeout: line 5: invalid duration "30"`}},
@@ -280,19 +279,22 @@ scrape:
 		{name: "negative timeout_offset", in: minimal + "scrape:\n  timeout_offset: -1s\n", wantErr: []string{"scrape.timeout_offset: must not be negative"}},
 		{name: "negative cache_ttl", in: minimal + "scrape:\n  cache_ttl: -1m\n", wantErr: []string{"scrape.cache_ttl: must not be negative, got -1m"}},
 		{name: "negative max_stale", in: minimal + "scrape:\n  max_stale: -10m\n", wantErr: []string{"scrape.max_stale: must not be negative"}},
+		{name: "zero max_backoff", in: minimal + "scrape:\n  max_backoff: 0s\n", wantErr: []string{"scrape.max_backoff: must be greater than 0, got 0s"}},
+		{name: "negative max_backoff", in: minimal + "scrape:\n  max_backoff: -1m\n", wantErr: []string{"scrape.max_backoff: must be greater than 0, got -1m"}},
+		{name: "max_backoff without unit", in: minimal + "scrape:\n  max_backoff: 900\n", wantErr: []string{`scrape.max_backoff: line 5: invalid duration "900"`}},
 
 		// Concurrency and rate.
 		{name: "zero concurrency", in: minimal + "scrape:\n  concurrency: 0\n", wantErr: []string{"scrape.concurrency: must be between 1 and 256"}},
 		{name: "too much concurrency", in: minimal + "scrape:\n  concurrency: 257\n", wantErr: []string{"scrape.concurrency: must be between 1 and 256"}},
 		{name: "negative concurrency", in: minimal + "scrape:\n  concurrency: -1\n", wantErr: []string{"scrape.concurrency: must be between 1 and 256"}},
-		{name: "concurrency not an integer", in: minimal + "scrape:\n  concurrency: 2.5\n", wantErr: []string{`scrape.concurrency: line 5: must be an integer, got "2.5"`}},
-		{name: "concurrency as a string", in: minimal + "scrape:\n  concurrency: many\n", wantErr: []string{`scrape.concurrency: line 5: must be an integer, got "many"`}},
-		{name: "concurrency quoted", in: minimal + "scrape:\n  concurrency: \"8\"\n", wantErr: []string{`scrape.concurrency: line 5: must be an integer, got "8"`}},
-		{name: "rate quoted", in: minimal + "scrape:\n  max_requests_per_second: \"2\"\n", wantErr: []string{`scrape.max_requests_per_second: line 5: must be a number, got "2"`}},
+		{name: "concurrency not an integer", in: minimal + "scrape:\n  concurrency: 2.5\n", wantErr: []string{`scrape.concurrency: line 5: cannot read "2.5" as an integer`}},
+		{name: "concurrency as a string", in: minimal + "scrape:\n  concurrency: many\n", wantErr: []string{`scrape.concurrency: line 5: cannot read "many" as an integer`}},
+		{name: "concurrency quoted", in: minimal + "scrape:\n  concurrency: \"8\"\n", wantErr: []string{`scrape.concurrency: line 5: cannot read "8" as an integer`}},
+		{name: "rate quoted", in: minimal + "scrape:\n  max_requests_per_second: \"2\"\n", wantErr: []string{`scrape.max_requests_per_second: line 5: cannot read "2" as a number`}},
 		{name: "negative rate", in: minimal + "scrape:\n  max_requests_per_second: -1\n", wantErr: []string{"scrape.max_requests_per_second: must not be negative"}},
 		{name: "NaN rate", in: minimal + "scrape:\n  max_requests_per_second: .nan\n", wantErr: []string{"scrape.max_requests_per_second: must be a finite number"}},
 		{name: "infinite rate", in: minimal + "scrape:\n  max_requests_per_second: .inf\n", wantErr: []string{"scrape.max_requests_per_second: must be a finite number"}},
-		{name: "rate not a number", in: minimal + "scrape:\n  max_requests_per_second: fast\n", wantErr: []string{`scrape.max_requests_per_second: line 5: must be a number, got "fast"`}},
+		{name: "rate not a number", in: minimal + "scrape:\n  max_requests_per_second: fast\n", wantErr: []string{`scrape.max_requests_per_second: line 5: cannot read "fast" as a number`}},
 
 		// VPS selection.
 		{name: "empty VPS id", in: minimal + "    vps:\n      ids: [\"1\", \"\"]\n", wantErr: []string{"accounts[0].vps.ids[1]: must not be empty"}},
@@ -307,7 +309,7 @@ scrape:
 			wantErr: []string{
 				`scrape.timeout: line 9: invalid duration "30"`,
 				`accounts[0].name: invalid account name "a b"`,
-				"accounts[0].api_url: must be an absolute http or https URL",
+				"accounts[0].api_url: base URL must be an absolute http or https URL",
 				"accounts[0]: exactly one of token_file or token_env is required",
 				"scrape.concurrency: must be between 1 and 256",
 				"scrape.cache_ttl: must not be negative",
@@ -339,7 +341,7 @@ scrape:
 
 func TestParseUserinfoPasswordNotEchoed(t *testing.T) {
 	_, err := Parse([]byte(minimal + "    api_url: https://me:hunter2@cloud.hostup.se\n"))
-	wantErrs(t, err, "must not contain userinfo")
+	wantErrs(t, err, "must not carry user info")
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error echoes the URL password: %v", err)
 	}
@@ -543,6 +545,30 @@ func TestLoad(t *testing.T) {
 			wantErr: []string{`accounts[0].token_file: account "production"`, "is larger than 65536 bytes"},
 		},
 		{
+			name:    "token file holding a whole Authorization value",
+			config:  "accounts:\n  - name: prod\n    token_file: TOKENDIR/x\n",
+			files:   map[string]string{"x": "Bearer " + token + "\n"},
+			wantErr: []string{`accounts[0].token_file: account "prod": the token in token file "`, `x" starts with "Bearer ": put only the API key in the file (the exporter adds "Bearer ")`},
+		},
+		{
+			name:    "token variable starting with lower-case bearer",
+			config:  "accounts:\n  - name: prod\n    token_env: PROD_TOKEN\n",
+			env:     map[string]string{"PROD_TOKEN": "bearer " + token},
+			wantErr: []string{`accounts[0].token_env: account "prod": the token in environment variable PROD_TOKEN starts with "Bearer ": set the variable to only the API key (the exporter adds "Bearer ")`},
+		},
+		{
+			name:    "token with a space inside",
+			config:  "accounts:\n  - name: prod\n    token_file: TOKENDIR/x\n",
+			files:   map[string]string{"x": token + " " + token},
+			wantErr: []string{`accounts[0].token_file: account "prod": the token in token file "`, `x" contains whitespace: put only the API key in the file`},
+		},
+		{
+			name:   "token that merely begins with the letters bearer",
+			config: "accounts:\n  - name: a\n    token_env: T\n",
+			env:    map[string]string{"T": "bearerish-" + token},
+			want:   map[string]string{"a": "bearerish-" + token},
+		},
+		{
 			name:    "env unset",
 			config:  "accounts:\n  - name: production\n    token_env: HOSTUP_PROD_TOKEN\n",
 			wantErr: []string{`accounts[0].token_env: account "production": environment variable HOSTUP_PROD_TOKEN is unset or empty`},
@@ -562,7 +588,7 @@ func TestLoad(t *testing.T) {
 		{
 			name:    "parse error names the file and line",
 			config:  "accounts:\n  - name: a\n    token_env: A\n    colour: blue\n",
-			wantErr: []string{"config.yml", "line 4: field colour not found"},
+			wantErr: []string{"config.yml", `accounts[0]: line 4: unknown field "colour"`},
 		},
 		{
 			name:    "validation error names the file",
@@ -706,7 +732,7 @@ func TestZeroConfig(t *testing.T) {
 		{name: "custom API URL", apiURL: "http://127.0.0.1:9999", env: map[string]string{"HOSTUP_API_TOKEN": token}, wantURL: "http://127.0.0.1:9999", wantEnv: DefaultTokenEnv},
 		{name: "environment unset", wantErr: []string{"environment variable HOSTUP_API_TOKEN is unset or empty", `account "default"`}},
 		{name: "token file missing", tokenFile: filepath.Join(dir, "nope"), wantErr: []string{"accounts[0].token_file", "nope"}},
-		{name: "bad API URL", apiURL: "cloud.hostup.se", env: map[string]string{"HOSTUP_API_TOKEN": token}, wantErr: []string{"accounts[0].api_url: must be an absolute http or https URL"}},
+		{name: "bad API URL", apiURL: "cloud.hostup.se", env: map[string]string{"HOSTUP_API_TOKEN": token}, wantErr: []string{"accounts[0].api_url: base URL must be an absolute http or https URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

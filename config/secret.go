@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"unicode"
+
+	"github.com/hostup-exporter/hostup_exporter/hostup"
 )
 
 // redacted is how a Secret renders everywhere.
@@ -58,9 +60,11 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 // ResolveTokens reads every account's token from its token_file or its
 // token_env variable into Account.Token. Surrounding whitespace (such as a
 // trailing newline) is trimmed. An empty token, an unreadable or oversized
-// file, an unset variable or a token with control characters is an error
-// naming the account and the key; no error ever contains token content. On
-// error no account is changed. getenv nil means os.Getenv.
+// file, an unset variable, a token starting with "Bearer " or holding
+// whitespace or control characters (hostup.ValidateToken: what NewClient
+// would refuse) is an error naming the account and the key; no error ever
+// contains token content. On error no account is changed. getenv nil means
+// os.Getenv.
 func (c *Config) ResolveTokens(getenv func(string) string) error {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -112,8 +116,32 @@ func (a *Account) readToken(path string, getenv func(string) string) (Secret, er
 		return "", fmt.Errorf("%s.token_file: account %q: %s is empty", path, a.Name, source)
 	case strings.IndexFunc(tok, unicode.IsControl) >= 0:
 		return "", fmt.Errorf("%s.%s: account %q: token in %s contains control characters (is it more than one line?)", path, field, a.Name, source)
+	case hasBearerPrefix(tok):
+		return "", fmt.Errorf("%s.%s: account %q: the token in %s starts with \"Bearer \": %s (the exporter adds \"Bearer \")", path, field, a.Name, source, onlyTheKey(field))
+	}
+	// The client's own rule, so that no token read here is refused by
+	// hostup.NewClient or sent in a malformed header.
+	if err := hostup.ValidateToken(tok); err != nil {
+		return "", fmt.Errorf("%s.%s: account %q: the token in %s contains whitespace: %s", path, field, a.Name, source, onlyTheKey(field))
 	}
 	return Secret(tok), nil
+}
+
+// hasBearerPrefix reports whether tok starts with the word "Bearer" (in any
+// case) followed by whitespace: a whole Authorization header value pasted
+// where the API key belongs.
+func hasBearerPrefix(tok string) bool {
+	const prefix = "bearer"
+	return len(tok) > len(prefix) && strings.EqualFold(tok[:len(prefix)], prefix) &&
+		unicode.IsSpace(rune(tok[len(prefix)]))
+}
+
+// onlyTheKey says how to fix the token source named by field.
+func onlyTheKey(field string) string {
+	if field == "token_env" {
+		return "set the variable to only the API key"
+	}
+	return "put only the API key in the file"
 }
 
 // readLimited reads at most limit bytes of the file at path and fails if

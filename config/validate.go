@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/hostup-exporter/hostup_exporter/hostup"
 )
 
 var (
@@ -81,34 +82,16 @@ func (a *Account) validateTokenSource(path string) []error {
 	return nil
 }
 
-// validateAPIURL accepts an absolute http or https URL with a host and
-// optionally a path prefix. A query, a fragment or userinfo is refused: the
-// client appends /api/v2/... paths and sends the token in a header. The
-// value is echoed only in its redacted form, as it could hold a password.
+// validateAPIURL applies the rule of hostup.NewClient (see
+// hostup.ValidateBaseURL), so that an api_url that validates is never
+// refused when the client is built. Its messages show the URL only in its
+// redacted form, as it could hold a password.
 func validateAPIURL(raw string) error {
 	if raw == "" {
 		return errors.New("must not be empty")
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the whole URL.
-		}
-		return fmt.Errorf("not a valid URL: %w", err)
-	}
-	shown := u.Redacted()
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("must be an absolute http or https URL, got %q", shown)
-	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("must be an absolute http or https URL with a host, got %q", shown)
-	case u.User != nil:
-		return fmt.Errorf("must not contain userinfo (user:password@), got %q", shown)
-	case u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "?"):
-		return fmt.Errorf("must not contain a query, got %q", shown)
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return fmt.Errorf("must not contain a fragment, got %q", shown)
+	if err := hostup.ValidateBaseURL(raw); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "hostup: "))
 	}
 	return nil
 }
@@ -164,6 +147,9 @@ func (s *Scrape) validate(path string) []error {
 	}
 	if s.CacheTTL < 0 {
 		errs = append(errs, fmt.Errorf("%s.cache_ttl: must not be negative, got %s", path, model.Duration(s.CacheTTL)))
+	}
+	if s.MaxBackoff <= 0 {
+		errs = append(errs, fmt.Errorf("%s.max_backoff: must be greater than 0, got %s", path, model.Duration(s.MaxBackoff)))
 	}
 	if s.MaxStale < 0 {
 		errs = append(errs, fmt.Errorf("%s.max_stale: must not be negative, got %s", path, model.Duration(s.MaxStale)))

@@ -34,6 +34,7 @@ func TestConfigCheck(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.token", "tok-e2e-config-a\n")
 	writeFile(t, dir, "b.token", "tok-e2e-config-b\n")
+	writeFile(t, dir, "bearer.token", "Bearer tok-e2e-config-c\n")
 
 	t.Run("valid", func(t *testing.T) {
 		cfg := writeFile(t, dir, "valid.yml", `accounts:
@@ -91,6 +92,23 @@ scrape:
 scrape:
   timeout: 30 parsecs
 `, []string{"scrape.timeout", "30 parsecs"}},
+		// Once accepted by --config.check and refused at start-up.
+		{"token file holding Bearer", `accounts:
+  - name: a
+    api_url: http://127.0.0.1:1
+    token_file: bearer.token
+`, []string{"accounts[0].token_file", "starts with", "put only the API key in the file"}},
+		{"api_url ending in api v2", `accounts:
+  - name: a
+    api_url: http://127.0.0.1:1/api/v2
+    token_file: a.token
+`, []string{"accounts[0].api_url", "must not include /api/v2"}},
+		{"wrong type", `accounts:
+  - name: a
+    token_file: a.token
+    vps:
+      discover: maybe
+`, []string{"accounts[0].vps.discover", "line 5", "as a boolean"}},
 		{"token file missing", `accounts:
   - name: a
     token_file: does-not-exist.token
@@ -115,6 +133,9 @@ scrape:
 					if !strings.Contains(stderr, w) {
 						t.Errorf("%s with a config with a %s: stderr does not name %q:\n%s", mode.name, tc.name, w, stderr)
 					}
+				}
+				if strings.Contains(stderr, "tok-e2e-config") {
+					t.Errorf("%s shows a token:\n%s", mode.name, stderr)
 				}
 				if strings.Contains(stderr, "configuration is valid") {
 					t.Errorf("%s says an invalid configuration is valid:\n%s", mode.name, stderr)
