@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -83,7 +84,7 @@ func run(args []string) int {
 
 	cfg, err := load()
 	if err != nil {
-		level.Error(logger).Log("msg", "invalid configuration", "err", err)
+		logConfigError(logger, err)
 		return 1
 	}
 	if *configCheck {
@@ -117,7 +118,7 @@ func run(args []string) int {
 		return nil
 	}
 	if err := apply(cfg); err != nil {
-		level.Error(logger).Log("msg", "invalid configuration", "err", err)
+		logConfigError(logger, err)
 		return 1
 	}
 	safeConfig := config.NewSafeConfig(cfg)
@@ -213,4 +214,15 @@ func checkTelemetryPath(p string) error {
 		return fmt.Errorf("%q is taken by another endpoint of the exporter", p)
 	}
 	return nil
+}
+
+// logConfigError logs a configuration error one problem a line: config
+// reports every problem of a file at once, one per line, and a logfmt
+// value would fold them into one line of \n escapes.
+func logConfigError(logger log.Logger, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if strings.TrimSpace(line) != "" {
+			level.Error(logger).Log("msg", "invalid configuration", "err", line)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 const namespace = "hostup"
@@ -14,17 +15,30 @@ const namespace = "hostup"
 // typedDesc is a descriptor with what its label names need for rendering
 // (sample.go). It may be of any const-metric type and made at any time.
 type typedDesc struct {
-	desc      *prometheus.Desc
-	valueType prometheus.ValueType
-	labels    *labelSet
+	desc       *prometheus.Desc
+	valueType  prometheus.ValueType
+	labels     *labelSet
+	name, help string // for the metric family (gather.go)
+	dtoType    dto.MetricType
 }
 
 func newDesc(valueType prometheus.ValueType, name, help string, labels ...string) typedDesc {
-	return typedDesc{
-		desc:      prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil),
+	fqName := prometheus.BuildFQName(namespace, "", name)
+	d := typedDesc{
+		desc:      prometheus.NewDesc(fqName, help, labels, nil),
 		valueType: valueType,
 		labels:    newLabelSet(labels),
+		name:      fqName,
+		help:      help,
+		dtoType:   dto.MetricType_GAUGE,
 	}
+	switch valueType {
+	case prometheus.CounterValue:
+		d.dtoType = dto.MetricType_COUNTER
+	case prometheus.UntypedValue:
+		d.dtoType = dto.MetricType_UNTYPED
+	}
+	return d
 }
 
 func newGauge(name, help string, labels ...string) typedDesc {
@@ -36,14 +50,14 @@ func newGauge(name, help string, labels ...string) typedDesc {
 // scrape is dropped and counted (duplicates), because a duplicate series
 // would make the registry reject the whole metric family.
 type emitter struct {
-	ch         chan<- prometheus.Metric
+	fams       *familySet
 	seen       *seenSet
 	slab       *slab
 	duplicates int
 }
 
-func newEmitter(ch chan<- prometheus.Metric) *emitter {
-	return &emitter{ch: ch, seen: newSeenSet(), slab: newPooledSlab()}
+func newEmitter() *emitter {
+	return &emitter{fams: newFamilySet(), seen: newSeenSet(), slab: newPooledSlab()}
 }
 
 func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
@@ -57,7 +71,7 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 	}
 	// Label values are not checked for UTF-8 here: they come from decoded
 	// JSON, which never holds invalid UTF-8, or from the validated config.
-	e.ch <- e.slab.newSample(d, value, labels)
+	e.fams.add(d, e.slab.newSample(d, value, labels))
 }
 
 // emitOptional emits only when the API gave a value: a null field gives no

@@ -62,27 +62,22 @@ func newLabelSet(names []string) *labelSet {
 type sample struct {
 	desc   *prometheus.Desc
 	labels *labelSet // of desc
-	// label is sorted by name (pairs possibly shared with other samples).
-	label   []*dto.LabelPair
-	gauge   dto.Gauge // Value points at value, for a gauge
+	vt     prometheus.ValueType
+	// metric is the series as the gatherer serves it: Label sorted by name
+	// (pairs possibly shared with other samples), and the Gauge, Counter or
+	// Untyped field (by vt) pointing at value.
+	metric  dto.Metric
+	gauge   dto.Gauge
 	counter dto.Counter
 	untyped dto.Untyped
 	value   float64
-	vt      prometheus.ValueType
 }
 
 func (s *sample) Desc() *prometheus.Desc { return s.desc }
 
+// Write implements prometheus.Metric: the same series, for a registry.
 func (s *sample) Write(m *dto.Metric) error {
-	m.Label = s.label
-	switch s.vt {
-	case prometheus.CounterValue:
-		m.Counter = &s.counter
-	case prometheus.UntypedValue:
-		m.Untyped = &s.untyped
-	default:
-		m.Gauge = &s.gauge
-	}
+	m.Label, m.Gauge, m.Counter, m.Untyped = s.metric.Label, s.metric.Gauge, s.metric.Counter, s.metric.Untyped
 	return nil
 }
 
@@ -170,8 +165,18 @@ func (sl *slab) newSample(d typedDesc, value float64, labels []string) *sample {
 	s.desc, s.labels = d.desc, d.labels
 	s.value = value
 	s.vt = d.valueType
-	s.gauge.Value, s.counter.Value, s.untyped.Value = &s.value, &s.value, &s.value
-	s.label = sl.labelPairs(d.labels, labels)
+	s.metric.Label = sl.labelPairs(d.labels, labels)
+	switch d.valueType {
+	case prometheus.CounterValue:
+		s.counter.Value = &s.value
+		s.metric.Counter = &s.counter
+	case prometheus.UntypedValue:
+		s.untyped.Value = &s.value
+		s.metric.Untyped = &s.untyped
+	default:
+		s.gauge.Value = &s.value
+		s.metric.Gauge = &s.gauge
+	}
 	return s
 }
 

@@ -4,6 +4,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"sort"
 	"fmt"
 	"html"
 	"net/http"
@@ -102,8 +104,13 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, sources []colle
 	}).ServeHTTP(w, r)
 }
 
-// gatherers combines one scrape's transactional gatherer with an ordinary
-// one, as prometheus.Gatherers does (and with its checks).
+// gatherers combines one scrape's transactional gatherer (the accounts'
+// series) with an ordinary one (the exporter's own metrics). The two have
+// families of different names, so they are merged by name and sorted,
+// without prometheus.Gatherers' second check of every series (the accounts'
+// series are built valid, and tests gather them through
+// prometheus.Gatherers); a family in both would be merged, never served
+// twice.
 type gatherers struct {
 	scrape prometheus.TransactionalGatherer
 	others prometheus.Gatherer
@@ -111,11 +118,19 @@ type gatherers struct {
 
 func (g gatherers) Gather() ([]*dto.MetricFamily, func(), error) {
 	mfs, done, err := g.scrape.Gather()
-	all, allErr := prometheus.Gatherers{
-		prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, err }),
-		g.others,
-	}.Gather()
-	return all, done, allErr
+	more, moreErr := g.others.Gather()
+	byName := make(map[string]*dto.MetricFamily, len(mfs)+len(more))
+	out := make([]*dto.MetricFamily, 0, len(mfs)+len(more))
+	for _, mf := range append(mfs, more...) {
+		if have := byName[mf.GetName()]; have != nil {
+			have.Metric = append(have.Metric, mf.Metric...)
+			continue
+		}
+		byName[mf.GetName()] = mf
+		out = append(out, mf)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
+	return out, done, errors.Join(err, moreErr)
 }
 
 // accountFilter keeps the series of one account (label account) of what g
