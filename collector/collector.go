@@ -36,4 +36,3 @@ func (s *Snapshot) Name() string { return s.Account }
 
 // Snapshot implements Source.
 func (s *Snapshot) Snapshot(context.Context) *account.Snapshot { return (*account.Snapshot)(s) }
-

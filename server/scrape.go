@@ -5,10 +5,10 @@ package server
 import (
 	"context"
 	"errors"
-	"sort"
 	"fmt"
 	"html"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
