@@ -16,7 +16,7 @@ DEMO_VPS  ?= 25
 DEMO_PORT ?= 9977
 
 .PHONY: all build test unit lint rules fuzz tools demo bench docker clean \
-	docker-stage docker-fake-api docker-test
+	docker-stage docker-fake-api docker-test kubernetes-test kubernetes-rules
 
 all: build
 
@@ -25,8 +25,8 @@ build:
 
 ## test: everything CI runs: lint, unit and end-to-end tests with the race
 ## detector, the alert rules, a short fuzz run of every fuzz target, and the
-## image built and run (docker-test).
-test: tools lint rules unit fuzz docker-test
+## deployment: the image built and run, and the Kubernetes base.
+test: tools lint rules unit fuzz docker-test kubernetes-test
 
 unit:
 	HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 ./...
@@ -101,6 +101,17 @@ docker-fake-api: docker-stage
 ## the fake API on loopback (scripts/docker-test.sh).
 docker-test: docker-stage
 	DOCKER=$(DOCKER) VERSION=$(VERSION) REVISION=$(REVISION) BRANCH=$(BRANCH) ./scripts/docker-test.sh
+
+## kubernetes-test: deploy/kubernetes/, checked offline by the Go module in
+## deploy/ (its own go.mod, so the Kubernetes dependencies stay out of the
+## exporter's).
+kubernetes-test:
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -run '^TestKubernetes' ./...
+
+## kubernetes-rules: deploy/kubernetes/prometheusrule.yaml from
+## alerts/hostup.rules.yml (kubernetes-test fails when they drift).
+kubernetes-rules:
+	cd deploy && $(GO) run ./cmd/prometheusrule -in ../alerts/hostup.rules.yml -out kubernetes/prometheusrule.yaml
 
 clean:
 	rm -rf $(BIN) hostup-fake-api dist/docker
