@@ -16,7 +16,7 @@ DEMO_VPS  ?= 25
 DEMO_PORT ?= 9977
 
 .PHONY: all build test unit lint rules fuzz tools demo bench docker clean \
-	docker-stage docker-fake-api docker-test kubernetes-test kubernetes-rules
+	docker-stage docker-fake-api docker-test compose-test kubernetes-test kubernetes-rules
 
 all: build
 
@@ -25,8 +25,8 @@ build:
 
 ## test: everything CI runs: lint, unit and end-to-end tests with the race
 ## detector, the alert rules, a short fuzz run of every fuzz target, and the
-## deployment: the image built and run, and the Kubernetes base.
-test: tools lint rules unit fuzz docker-test kubernetes-test
+## deployment: the image built and run, the Compose stack, Kubernetes.
+test: tools lint rules unit fuzz docker-test compose-test kubernetes-test
 
 unit:
 	HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 ./...
@@ -102,9 +102,13 @@ docker-fake-api: docker-stage
 docker-test: docker-stage
 	DOCKER=$(DOCKER) VERSION=$(VERSION) REVISION=$(REVISION) BRANCH=$(BRANCH) ./scripts/docker-test.sh
 
-## kubernetes-test: deploy/kubernetes/, checked offline by the Go module in
-## deploy/ (its own go.mod, so the Kubernetes dependencies stay out of the
-## exporter's).
+## compose-test, kubernetes-test: examples/compose/ and deploy/kubernetes/,
+## checked offline by the Go module in deploy/ (its own go.mod, so the
+## Kubernetes dependencies stay out of the exporter's). compose-test runs
+## promtool, and the Compose tool's own validation where one is installed.
+compose-test:
+	cd deploy && $(GO) vet ./... && HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -count=1 -run '^TestCompose' ./...
+
 kubernetes-test:
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -run '^TestKubernetes' ./...
 

@@ -56,25 +56,15 @@ func decodeBase(t *testing.T, rendered []byte) base {
 		var err error
 		switch head.APIVersion + " " + head.Kind {
 		case "v1 ConfigMap":
-			var o corev1.ConfigMap
-			err = strictyaml.Unmarshal(doc, &o)
-			b.configMaps = append(b.configMaps, o)
+			err = decodeAppend(doc, &b.configMaps)
 		case "apps/v1 Deployment":
-			var o appsv1.Deployment
-			err = strictyaml.Unmarshal(doc, &o)
-			b.deployments = append(b.deployments, o)
+			err = decodeAppend(doc, &b.deployments)
 		case "v1 Service":
-			var o corev1.Service
-			err = strictyaml.Unmarshal(doc, &o)
-			b.services = append(b.services, o)
+			err = decodeAppend(doc, &b.services)
 		case "monitoring.coreos.com/v1 ServiceMonitor":
-			var o monitoringv1.ServiceMonitor
-			err = strictyaml.Unmarshal(doc, &o)
-			b.serviceMonitors = append(b.serviceMonitors, o)
+			err = decodeAppend(doc, &b.serviceMonitors)
 		case "monitoring.coreos.com/v1 PrometheusRule":
-			var o monitoringv1.PrometheusRule
-			err = strictyaml.Unmarshal(doc, &o)
-			b.prometheusRules = append(b.prometheusRules, o)
+			err = decodeAppend(doc, &b.prometheusRules)
 		default:
 			t.Fatalf("document %d: unexpected %s %s", i, head.APIVersion, head.Kind)
 		}
@@ -93,6 +83,14 @@ func decodeBase(t *testing.T, rendered []byte) base {
 	one("ServiceMonitor", len(b.serviceMonitors))
 	one("PrometheusRule", len(b.prometheusRules))
 	return b
+}
+
+// decodeAppend decodes doc strictly into a T and appends it to list.
+func decodeAppend[T any](doc []byte, list *[]T) error {
+	var obj T
+	err := strictyaml.Unmarshal(doc, &obj)
+	*list = append(*list, obj)
+	return err
 }
 
 // renderKrusty renders the base with the kustomize library, offline.
