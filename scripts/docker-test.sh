@@ -4,7 +4,9 @@
 # checks what the README promises: --version names the version and branch,
 # the OCI labels, the file list, a non-root uid, no shell, and with a
 # read-only root filesystem and the config and token file mounted read-only,
-# /-/healthy and a real /metrics scrape of the fake API on loopback.
+# /-/healthy and a real /metrics scrape of the fake API on loopback. Then
+# the Compose demo's pair: the fake API's image in the exporter container's
+# network namespace, with examples/compose/demo's files.
 #
 # Containers use the host's network (the engine here has no bridge), and
 # the exporter listens on 127.0.0.1 only, on a free port from 19977 up.
@@ -13,15 +15,16 @@ cd "$(dirname "$0")/.."
 docker=${DOCKER:-docker}
 version=${VERSION:?} revision=${REVISION:?} branch=${BRANCH:?}
 image=hostup_exporter:docker-test
+fake_image=hostup-fake-api:docker-test
 name=hostup-docker-test-$$
 work=$(mktemp -d)
 fake_pid=
 passed=0
 
 cleanup() {
-  "$docker" rm -f "$name" >/dev/null 2>&1 || true
+  "$docker" rm -f "$name" "$name-demo" "$name-fake" >/dev/null 2>&1 || true
   [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-  "$docker" rmi "$image" >/dev/null 2>&1 || true
+  "$docker" rmi "$image" "$fake_image" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -134,5 +137,30 @@ grep -q '^hostup_up{account="dockertest"} 1$' "$work/metrics" ||
   fail "/metrics has no hostup_up 1: $(grep '^hostup_up\|^hostup_scrape' "$work/metrics"; "$docker" logs "$name" 2>&1 | tail -20)"
 series=$(grep -c '^hostup_' "$work/metrics")
 ok "/metrics scraped the fake API through the image: hostup_up 1, $series hostup_* series"
+
+# The Compose demo profile's two containers as docker-compose.yml runs
+# them, without Compose (the engine here has no bridge network): the fake
+# API joins the exporter's network namespace and answers on its loopback.
+"$docker" build -q --build-arg VERSION="$version" --build-arg REVISION="$revision" \
+  -f examples/compose/hostup-fake-api.Dockerfile -t "$fake_image" . >/dev/null
+demo=$PWD/examples/compose/demo
+locked=(--read-only --user=65532:65532 --cap-drop=ALL --security-opt=no-new-privileges)
+"$docker" run -d --name "$name-demo" --network=none "${locked[@]}" \
+  -v "$demo/hostup_exporter.yml:/etc/hostup_exporter/hostup_exporter.yml:ro" \
+  -v "$demo/token:/etc/hostup_exporter/token:ro" \
+  "$image" --config.file=/etc/hostup_exporter/hostup_exporter.yml >/dev/null
+"$docker" run -d --name "$name-fake" --network="container:$name-demo" "${locked[@]}" \
+  -v "$demo/token:/run/secrets/demo_token:ro" \
+  "$fake_image" -listen 127.0.0.1:8080 -vps 25 -latency 20ms -token-file /run/secrets/demo_token >/dev/null
+pid=$("$docker" inspect -f '{{.State.Pid}}' "$name-demo")
+for _ in $(seq 100); do
+  # The host's curl, in the containers' network namespace.
+  nsenter -t "$pid" -n curl -fsS http://127.0.0.1:9977/metrics > "$work/demo-metrics" 2>/dev/null &&
+    grep -q '^hostup_up{account="demo"} 1$' "$work/demo-metrics" && break
+  sleep 0.2
+done
+grep -q '^hostup_up{account="demo"} 1$' "$work/demo-metrics" 2>/dev/null ||
+  fail "Compose demo pair: no hostup_up 1: $("$docker" logs "$name-demo" 2>&1 | tail -5; "$docker" logs "$name-fake" 2>&1 | tail -5)"
+ok "Compose demo pair: $(grep -c '^hostup_vps_info' "$work/demo-metrics") VPSes read from the fake API's image"
 
 echo "docker-test: $passed passed, 0 failed"
