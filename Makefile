@@ -105,12 +105,13 @@ docker-test: docker-stage
 ## compose-test, kubernetes-test: examples/compose/ and deploy/kubernetes/,
 ## checked offline by the Go module in deploy/ (its own go.mod, so the
 ## Kubernetes dependencies stay out of the exporter's). compose-test runs
-## promtool, and the Compose tool's own validation where one is installed.
-compose-test:
-	cd deploy && $(GO) vet ./... && HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -count=1 -run '^TestCompose' ./...
+## promtool, and the Compose tool's own validation where one is installed;
+## both have the exporter's --config.check read the configs they ship.
+compose-test: build
+	cd deploy && $(GO) vet ./... && HOSTUP_EXPORTER_BIN=$(CURDIR)/$(BIN) HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -count=1 -run '^TestCompose' ./...
 
-kubernetes-test:
-	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -run '^TestKubernetes' ./...
+kubernetes-test: build
+	cd deploy && $(GO) vet ./... && HOSTUP_EXPORTER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run '^TestKubernetes' ./...
 
 ## kubernetes-rules: deploy/kubernetes/prometheusrule.yaml from
 ## alerts/hostup.rules.yml (kubernetes-test fails when they drift).

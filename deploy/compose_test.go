@@ -164,6 +164,7 @@ func TestComposeExporters(t *testing.T) {
 			if err := yaml.Unmarshal(text, &cfg); err != nil || len(cfg.Accounts) == 0 {
 				t.Fatalf("%s: no accounts (%v)", src, err)
 			}
+			checkExporterConfig(t, src, text)
 			for _, a := range cfg.Accounts {
 				token := a.TokenFile
 				if !path.IsAbs(token) {

@@ -219,15 +219,11 @@ func TestKubernetesBase(t *testing.T) {
 		if configDir == "" || path.Dir(configArg) != configDir || !ok {
 			t.Fatalf("--config.file=%s is not a key of the ConfigMap mounted at %s", configArg, configDir)
 		}
-		var cfg struct {
-			Accounts []struct {
-				Name      string `json:"name"`
-				TokenFile string `json:"token_file"`
-			} `json:"accounts"`
-		}
+		var cfg exporterConfig
 		if err := yaml.Unmarshal([]byte(text), &cfg); err != nil {
 			t.Fatalf("config: %v", err)
 		}
+		checkExporterConfig(t, "ConfigMap "+cm.Name, []byte(text))
 		if len(cfg.Accounts) == 0 || cfg.Accounts[0].TokenFile != tokenFile {
 			t.Errorf("config accounts %+v: want token_file %s, the Secret's mounted key", cfg.Accounts, tokenFile)
 		}
