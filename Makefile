@@ -15,7 +15,8 @@ FUZZTIME  ?= 100000x
 DEMO_VPS  ?= 25
 DEMO_PORT ?= 9977
 
-.PHONY: all build test unit lint rules fuzz tools demo bench docker clean
+.PHONY: all build test unit lint rules fuzz tools demo bench docker clean \
+	docker-stage docker-fake-api docker-test compose-test kubernetes-test kubernetes-rules
 
 all: build
 
@@ -23,8 +24,9 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 ## test: everything CI runs: lint, unit and end-to-end tests with the race
-## detector, the alert rules, and a short fuzz run of every fuzz target.
-test: tools lint rules unit fuzz
+## detector, the alert rules, a short fuzz run of every fuzz target, and the
+## deployment: the image built and run, the Compose stack, Kubernetes.
+test: tools lint rules unit fuzz docker-test compose-test kubernetes-test
 
 unit:
 	HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 ./...
@@ -64,8 +66,57 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./collector ./hostup
 	$(GO) run ./cmd/hostup-loadtest -exporter ./$(BIN)
 
-docker:
-	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t hostup_exporter:$(VERSION) .
+## docker: the image, from the static binary `make build` made and the
+## build machine's CA bundle, staged in dist/docker/ (see Dockerfile).
+## DOCKER=podman or buildah work too; DOCKER_BASE_IMAGE picks the base.
+DOCKER            ?= docker
+DOCKER_BUILD_ARGS ?=
+DOCKER_BASE_IMAGE ?= scratch
+DOCKER_IMAGE      ?= hostup_exporter
+DOCKER_TAG        ?= $(subst /,-,$(subst +,-,$(VERSION)))
+CA_BUNDLE         ?= /etc/ssl/certs/ca-certificates.crt
+STAGE             := dist/docker
+
+docker-stage: build
+	@test -s $(CA_BUNDLE) || { echo "$(CA_BUNDLE) missing: apt-get install ca-certificates, or set CA_BUNDLE"; exit 1; }
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o hostup-fake-api ./cmd/hostup-fake-api
+	@for app in $(BIN) hostup-fake-api; do \
+	  rm -rf $(STAGE)/$$app && mkdir -p $(STAGE)/$$app/bin $(STAGE)/$$app/etc/ssl/certs && \
+	  install -m 0755 $$app $(STAGE)/$$app/bin/$$app && \
+	  install -m 0644 $(CA_BUNDLE) $(STAGE)/$$app/etc/ssl/certs/ca-certificates.crt || exit 1; \
+	done
+
+docker: docker-stage
+	$(DOCKER) build $(DOCKER_BUILD_ARGS) --build-arg BASE_IMAGE=$(DOCKER_BASE_IMAGE) \
+	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) \
+	  -t $(DOCKER_IMAGE):$(DOCKER_TAG) -t $(DOCKER_IMAGE):latest .
+
+## docker-fake-api: the fake HostUp API as an image, for the Compose demo.
+docker-fake-api: docker-stage
+	$(DOCKER) build $(DOCKER_BUILD_ARGS) --build-arg BASE_IMAGE=$(DOCKER_BASE_IMAGE) \
+	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	  -f examples/compose/hostup-fake-api.Dockerfile -t hostup-fake-api:$(DOCKER_TAG) -t hostup-fake-api:latest .
+
+## docker-test: builds the image with the local engine and runs it against
+## the fake API on loopback (scripts/docker-test.sh).
+docker-test: docker-stage
+	DOCKER=$(DOCKER) VERSION=$(VERSION) REVISION=$(REVISION) BRANCH=$(BRANCH) ./scripts/docker-test.sh
+
+## compose-test, kubernetes-test: examples/compose/ and deploy/kubernetes/,
+## checked offline by the Go module in deploy/ (its own go.mod, so the
+## Kubernetes dependencies stay out of the exporter's). compose-test runs
+## promtool, and the Compose tool's own validation where one is installed;
+## both have the exporter's --config.check read the configs they ship.
+compose-test: build
+	cd deploy && $(GO) vet ./... && HOSTUP_EXPORTER_BIN=$(CURDIR)/$(BIN) HOSTUP_REQUIRE_PROMETHEUS=1 $(GO) test -count=1 -run '^TestCompose' ./...
+
+kubernetes-test: build
+	cd deploy && $(GO) vet ./... && HOSTUP_EXPORTER_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -run '^TestKubernetes' ./...
+
+## kubernetes-rules: deploy/kubernetes/prometheusrule.yaml from
+## alerts/hostup.rules.yml (kubernetes-test fails when they drift).
+kubernetes-rules:
+	cd deploy && $(GO) run ./cmd/prometheusrule -in ../alerts/hostup.rules.yml -out kubernetes/prometheusrule.yaml
 
 clean:
-	rm -f $(BIN) hostup-fake-api
+	rm -rf $(BIN) hostup-fake-api dist/docker
