@@ -68,7 +68,9 @@ type Account struct {
 
 	mu      sync.Mutex
 	state   cache
-	current *round // in flight
+	current *round    // in flight
+	listing *listRead // a list-only read (List) in flight
+	listErr error     // of the last list read that failed, for List
 	logs    logState
 }
 
@@ -154,22 +156,20 @@ func (e Env) logger() log.Logger {
 func (a *Account) busy() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.current != nil
+	return a.current != nil || a.listing != nil
 }
 
-// Close ends any round in flight and waits for it.
+// Close ends any read in flight and waits for it.
 func (a *Account) Close() {
 	a.cancel()
-	a.wait()
-}
-
-// wait returns once no round is in flight.
-func (a *Account) wait() {
 	a.mu.Lock()
-	r := a.current
+	r, lr := a.current, a.listing
 	a.mu.Unlock()
 	if r != nil {
 		<-r.done
+	}
+	if lr != nil {
+		<-lr.done
 	}
 }
 

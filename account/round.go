@@ -196,10 +196,9 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 		return nil
 	})
 	a.mu.Lock()
-	if info.Unterminated {
-		a.warnOnceLocked("list_unterminated", "the VPS list's page was full but carried no pagination field the exporter knows (nextCursor, hasMore); HostUp's list envelope is undocumented, so the list may be cut short", "pages", info.Pages)
-	}
+	a.noteListInfoLocked(info)
 	if err == nil {
+		a.listErr = nil
 		r.list, r.known = Read, true
 		a.state.list, a.state.listAt = r.listed, a.now()
 		if a.state.list == nil {
@@ -210,6 +209,7 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 		return
 	}
 	r.list = Failed
+	a.listErr = err
 	a.failedLocked(hostup.EndpointVPSList, "", err)
 	// A failed list must not stop the network reads: fall back to the
 	// VPSes of the last good list, if it may still be served.
@@ -264,6 +264,14 @@ func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 		r.vps[id] = failed
 		r.failures[classify(err)]++
 		a.failedLocked(hostup.EndpointVPSNetwork, id, err)
+	}
+}
+
+// noteListInfoLocked warns, once, of a list whose full page carried no
+// pagination field the client knows.
+func (a *Account) noteListInfoLocked(info hostup.ListInfo) {
+	if info.Unterminated {
+		a.warnOnceLocked("list_unterminated", "a full page of the VPS list carried no pagination field the exporter knows (nextCursor, hasMore); HostUp's list envelope is undocumented, so the list may be cut short", "pages", info.Pages)
 	}
 }
 
