@@ -72,6 +72,20 @@ func TestProbeServesOneAccount(t *testing.T) {
 	}
 }
 
+// The API-call metrics are the process's, registered once: /probe serves
+// the probed account's only, also when the other account has been read.
+func TestProbeFiltersAPIMetricsByAccount(t *testing.T) {
+	env, _, _ := twoAccounts(t, 0)
+	scrape(t, env.h.Metrics(), "/metrics") // both accounts read
+	mfs := scrape(t, env.h.Probe(), "/probe?account=b")
+	if got := accountsIn(mfs); len(got) != 1 || !got["b"] {
+		t.Errorf("account labels %v, want only b", got)
+	}
+	if n := len(mfs["hostup_api_requests_total"].GetMetric()); n == 0 {
+		t.Error("/probe lacks account b's hostup_api_requests_total")
+	}
+}
+
 func TestProbeMissingAccount(t *testing.T) {
 	env, apiA, apiB := twoAccounts(t, 0)
 	for _, target := range []string{"/probe", "/probe?account=", "/probe?target=a", "/probe?Account=a"} {
