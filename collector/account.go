@@ -142,10 +142,6 @@ func (a *Account) Snapshot(ctx context.Context) *Snapshot {
 		switch {
 		case a.last != nil && a.opts.CacheTTL > 0 && now.Sub(a.last.started) < a.opts.CacheTTL:
 			r = a.last
-		case a.client.BlockedUntil().After(now):
-			// Retry-After is law: no call until it has passed. Serve the
-			// last good data, and say that this scrape read nothing.
-			r = a.skippedRoundLocked(now)
 		default:
 			r = a.startRoundLocked(now)
 		}
@@ -183,7 +179,7 @@ func (a *Account) skippedRoundLocked(now time.Time) *round {
 		r.vps[id] = failed
 	}
 	close(r.done)
-	level.Debug(a.logger).Log("msg", "skipping API reads while rate limited", "until", a.client.BlockedUntil().Format(time.RFC3339))
+	level.Debug(a.logger).Log("msg", "skipping API reads while rate limited")
 	return r
 }
 

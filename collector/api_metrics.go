@@ -53,7 +53,7 @@ func (m *apiMetrics) observe(c hostup.Call) {
 	m.requests.WithLabelValues(c.Endpoint, status).Inc()
 	m.latency.WithLabelValues(c.Endpoint).Observe(c.Duration.Seconds())
 	if c.RateLimit.HasRemaining {
-		m.remaining.Store(math.Float64bits(c.RateLimit.Remaining))
+		m.remaining.Store(math.Float64bits(float64(c.RateLimit.Remaining)))
 	}
 }
 

@@ -131,7 +131,6 @@ func (e *Exporter) newClient(ac config.Account, sc config.Scrape, prev *Account)
 	opts := []hostup.Option{
 		hostup.WithUserAgent(e.userAgent),
 		hostup.WithObserver(m.observe),
-		hostup.WithRateLimit(sc.MaxRequestsPerSecond),
 	}
 	if e.httpClient != nil {
 		opts = append(opts, hostup.WithHTTPClient(e.httpClient))

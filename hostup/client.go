@@ -13,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Endpoint names, used in metrics labels by the collector.
@@ -68,8 +66,9 @@ func newDefaultTransport() *http.Transport {
 }
 
 // Client reads HostUp's v2 API with one API key. It is safe for concurrent
-// use; the rate-limit state (Retry-After window, pacing) is shared by all
-// calls made through it.
+// use. It keeps no rate-limit state of its own: it reports what each
+// response says (Call.RateLimit, APIError.RetryAfter) and asks the gate set
+// with WithGate before every attempt, so the policy lives with the caller.
 type Client struct {
 	baseURL   string // scheme://host[/prefix], no trailing slash
 	token     atomic.Pointer[string]
@@ -79,17 +78,13 @@ type Client struct {
 	maxPages  int
 	pageSize  int
 	retries   int
-	rps       float64
-	limiter   *rate.Limiter // nil: unlimited
+	gate      func(ctx context.Context, endpoint string) error // nil: always open
 
 	// Unexported so tests can drive the clock, the backoff and the body cap.
 	now         func() time.Time
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	maxBody     int64
-
-	mu           sync.Mutex
-	blockedUntil time.Time
 }
 
 // Option configures a Client.
@@ -126,8 +121,8 @@ func WithUserAgent(ua string) Option {
 
 // WithObserver registers fn to be called synchronously once per HTTP attempt,
 // retries and failures included. Calls that are refused before reaching the
-// network (inside a Retry-After window, or context already done) are not
-// attempts and are not observed. fn may be called from several goroutines.
+// network (by the gate, or context already done) are not attempts and are
+// not observed. fn may be called from several goroutines.
 func WithObserver(fn func(Call)) Option {
 	return func(c *Client) { c.observer = fn }
 }
@@ -148,10 +143,15 @@ func WithRetries(n int) Option {
 	return func(c *Client) { c.retries = n }
 }
 
-// WithRateLimit paces the client's HTTP attempts to rps per second with a
-// burst of 1. rps <= 0 means unlimited (the default).
-func WithRateLimit(rps float64) Option {
-	return func(c *Client) { c.rps = rps }
+// WithGate makes the client call fn before every HTTP attempt, retries
+// included, with the attempt's context and endpoint (an Endpoint* name). fn
+// may wait (pacing) and must honour ctx. When it returns an error the call
+// fails with that error, wrapped with the endpoint (errors.Is and errors.As
+// see through), and no request is made. A gate that refuses because of a
+// rate limit should return an error wrapping ErrRateLimited, so that
+// IsRateLimited holds. A nil fn means no gate (the default).
+func WithGate(fn func(ctx context.Context, endpoint string) error) Option {
+	return func(c *Client) { c.gate = fn }
 }
 
 // NewClient returns a client for the API at baseURL (for example
@@ -190,10 +190,6 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("hostup: page cap %d must be at least 1", c.maxPages)
 	case c.retries < 0:
 		return nil, fmt.Errorf("hostup: retries %d must not be negative", c.retries)
-	}
-	// NaN counts as unlimited too.
-	if c.rps > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(c.rps), 1)
 	}
 	c.token.Store(&token)
 	return c, nil
@@ -382,9 +378,6 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *by
 	// the error.
 	errBody, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
 	apiErr := newAPIError(endpoint, resp, errBody, c.now(), token)
-	if resp.StatusCode == http.StatusTooManyRequests {
-		c.block(apiErr.RetryAfter)
-	}
 	return nil, "", apiErr.Temporary(), apiErr
 }
 

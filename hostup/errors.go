@@ -12,8 +12,9 @@ import (
 	"unicode/utf8"
 )
 
-// ErrRateLimited is returned, wrapped with the time left, without making a
-// request while the client is inside a Retry-After window set by a 429.
+// ErrRateLimited is for gates (WithGate) to wrap when they refuse a call
+// because of a rate limit, for instance inside the Retry-After window a 429
+// set: IsRateLimited holds for such an error.
 var ErrRateLimited = errors.New("rate limited by the HostUp API")
 
 const (
@@ -39,10 +40,13 @@ type APIError struct {
 	RequestID   string
 	Type        string
 	ContentType string
-	// RetryAfter is, on a 429, Retry-After (seconds or HTTP-date), else
-	// X-RateLimit-Reset minus now; on other statuses Retry-After if given;
-	// 0 if none.
+	// RetryAfter is what HostUp asked: on a 429, Retry-After (seconds or
+	// HTTP-date), else X-RateLimit-Reset minus now; on other statuses
+	// Retry-After if given; 0 if none.
 	RetryAfter time.Duration
+	// RetryAfterGiven is false when none of those headers was usable (so a
+	// RetryAfter of 0 means "not said", not "now").
+	RetryAfterGiven bool
 	// BodyNotJSON is set when the body is empty or not a JSON object (a
 	// proxy's HTML page, for instance).
 	BodyNotJSON bool
@@ -102,8 +106,10 @@ func (e *APIError) Error() string {
 		}
 		fmt.Fprintf(&b, "; the API key probably lacks %s (or does not own the resource)", scope)
 	case http.StatusTooManyRequests:
-		if e.RetryAfter > 0 {
-			fmt.Fprintf(&b, "; rate limited, no calls for %s", e.RetryAfter.Round(time.Millisecond))
+		if e.RetryAfterGiven {
+			fmt.Fprintf(&b, "; rate limited, HostUp asks to wait %s", e.RetryAfter.Round(time.Millisecond))
+		} else {
+			b.WriteString("; rate limited, with no Retry-After")
 		}
 	}
 	if e.RequestID != "" {
@@ -132,9 +138,10 @@ func IsAuth(err error) bool {
 	return errors.As(err, &e) && (e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden)
 }
 
-// IsRateLimited reports whether err is a 429 from the API or a call refused
-// with ErrRateLimited inside the window the 429 set. Use errors.Is(err,
-// ErrRateLimited) to tell apart the calls that made no request.
+// IsRateLimited reports whether err is a 429 from the API (whatever its
+// code: rate_limit_exceeded, rate_limited, ...) or wraps ErrRateLimited (a
+// call a gate refused). Use errors.Is(err, ErrRateLimited) to tell apart the
+// calls that made no request.
 func IsRateLimited(err error) bool {
 	var e *APIError
 	return errors.Is(err, ErrRateLimited) || (errors.As(err, &e) && e.StatusCode == http.StatusTooManyRequests)
@@ -202,8 +209,8 @@ func newAPIError(endpoint string, resp *http.Response, body []byte, now time.Tim
 		Endpoint:    endpoint,
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
-		RetryAfter:  retryAfter(resp.Header, resp.StatusCode, now),
 	}
+	e.RetryAfter, e.RetryAfterGiven = retryAfter(resp.Header, resp.StatusCode, now)
 	p, isJSON := decodeProblem(body)
 	switch {
 	case len(strings.TrimSpace(string(body))) == 0:

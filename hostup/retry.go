@@ -31,6 +31,21 @@ func (c *Client) get(ctx context.Context, endpoint, pathQuery string) (*bytes.Bu
 	}
 }
 
+// waitTurn runs before every attempt: it refuses the attempt when the
+// context is done, then asks the gate (WithGate).
+func (c *Client) waitTurn(ctx context.Context, endpoint string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("hostup: %s: %w", endpoint, err)
+	}
+	if c.gate == nil {
+		return nil
+	}
+	if err := c.gate(ctx, endpoint); err != nil {
+		return fmt.Errorf("hostup: %s: %w", endpoint, err)
+	}
+	return nil
+}
+
 // pause sleeps d before the next attempt. A pause that would end past the
 // context deadline is not started: the last error is returned instead, since
 // a retry could not finish anyway.

@@ -46,11 +46,16 @@ type Fault struct {
 	Code string
 	// RetryAfter sets Retry-After (whole seconds, rounded up),
 	// X-RateLimit-Remaining 0 and X-RateLimit-Reset (RFC 3339) that far ahead.
-	RetryAfter  time.Duration
-	Body        []byte
-	ContentType string
-	Hang        bool
-	Delay       time.Duration
+	RetryAfter time.Duration
+	// NoRateLimitHeaders answers the fault without Retry-After and without
+	// any X-RateLimit-* header: a 429 that does not say how long to wait
+	// (Fault{Status: 429, NoRateLimitHeaders: true}). It overrides
+	// RetryAfter's headers, not its choice of status.
+	NoRateLimitHeaders bool
+	Body               []byte
+	ContentType        string
+	Hang               bool
+	Delay              time.Duration
 	// RepeatCursor makes a VPS list page answer hasMore true and, as
 	// nextCursor, the cursor it was asked with (the first page: its own
 	// cursor), so a client that does not guard against it loops.
@@ -159,7 +164,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
 			status = http.StatusOK
 		}
 		h := w.Header()
-		if f.RetryAfter > 0 {
+		if f.RetryAfter > 0 && !f.NoRateLimitHeaders {
 			s.setRetryAfter(h, f.RetryAfter)
 		}
 		ct := f.ContentType
@@ -189,10 +194,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	if code == "" {
 		code = codeForStatus(status)
 	}
-	if f.RetryAfter > 0 {
+	switch {
+	case f.NoRateLimitHeaders:
+		s.writeProblem(w, r, status, code, "")
+	case f.RetryAfter > 0:
 		s.setRetryAfter(w.Header(), f.RetryAfter)
 		s.writeProblem(w, r, status, code, "")
-	} else {
+	default:
 		s.problem(w, r, status, code, "")
 	}
 	return true

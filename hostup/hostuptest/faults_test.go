@@ -61,6 +61,20 @@ func TestFaultKinds(t *testing.T) {
 			},
 		},
 		{
+			name:   "429 without any wait header",
+			target: hostuptest.Endpoint(hostuptest.EndpointRoutedIPv6),
+			fault:  hostuptest.Fault{Code: "rate_limited", NoRateLimitHeaders: true},
+			path:   "/api/v2/routed-ipv6",
+			check: func(t *testing.T, r response) {
+				wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
+				for _, h := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+					if v := r.header.Get(h); v != "" {
+						t.Errorf("%s = %q, want none", h, v)
+					}
+				}
+			},
+		},
+		{
 			name:   "500 internal_error",
 			target: hostuptest.Endpoint(hostuptest.EndpointRoutedIPv6),
 			fault:  hostuptest.Fault{Status: http.StatusInternalServerError},
