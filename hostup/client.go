@@ -100,7 +100,9 @@ type Call struct {
 }
 
 // WithHTTPClient makes the client send its requests through hc instead of
-// the shared default. A nil hc is ignored.
+// the shared default. A nil hc is ignored. The client uses a shallow copy of
+// hc that follows no redirect (hc itself is not changed): a 3xx answer is a
+// RedirectError, since following it would send the API key elsewhere.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -191,6 +193,13 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 	case c.retries < 0:
 		return nil, fmt.Errorf("hostup: retries %d must not be negative", c.retries)
 	}
+	// No redirect is followed, whatever hc's own policy: the Authorization
+	// header would go along (net/http keeps it for a redirect to the same
+	// host, a port or scheme change included). The copy is shallow, so the
+	// Transport and its connections are still shared.
+	hc := *c.hc
+	hc.CheckRedirect = refuseRedirects
+	c.hc = &hc
 	c.token.Store(&token)
 	return c, nil
 }
@@ -250,6 +259,9 @@ func (c *Client) SetToken(token string) {
 func (c *Client) currentToken() string {
 	return *c.token.Load()
 }
+
+// refuseRedirects makes net/http hand back a 3xx as it is.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // String describes the client without its API key.
 func (c *Client) String() string { return "hostup.Client(" + c.baseURL + ")" }
@@ -360,6 +372,9 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *by
 	call.RateLimit = parseRateLimit(resp.Header)
 	contentType = resp.Header.Get("Content-Type")
 
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, "", false, newRedirectError(endpoint, resp, token)
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		body, err := readBody(resp, c.maxBody+1)
 		if err != nil {

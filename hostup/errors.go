@@ -147,6 +147,38 @@ func IsRateLimited(err error) bool {
 	return errors.Is(err, ErrRateLimited) || (errors.As(err, &e) && e.StatusCode == http.StatusTooManyRequests)
 }
 
+// RedirectError is a 3xx answer. The client follows no redirect, since the
+// API key would go along to wherever the Location points; it is not retried.
+type RedirectError struct {
+	Endpoint   string
+	StatusCode int
+	// Origin is scheme://host[:port] of the Location, resolved against the
+	// request's URL: no path, no query, no user info. Empty when the
+	// response had no usable Location.
+	Origin string
+}
+
+func (e *RedirectError) Error() string {
+	to := " (without a usable Location)"
+	if e.Origin != "" {
+		to = " to " + e.Origin
+	}
+	return fmt.Sprintf("hostup: %s: HTTP %d redirect%s refused: the API key is only sent to the configured API URL",
+		e.Endpoint, e.StatusCode, to)
+}
+
+func newRedirectError(endpoint string, resp *http.Response, token string) *RedirectError {
+	e := &RedirectError{Endpoint: endpoint, StatusCode: resp.StatusCode}
+	if loc, err := resp.Location(); err == nil && loc.Host != "" {
+		scheme := loc.Scheme
+		if scheme == "" {
+			scheme = "http"
+		}
+		e.Origin = clip(oneLine(redact(scheme+"://"+loc.Host, token)), fieldRunes)
+	}
+	return e
+}
+
 // DecodeError is a 2xx response whose body is not the JSON the endpoint
 // documents: truncated, not JSON, or with a field of the wrong type.
 type DecodeError struct {

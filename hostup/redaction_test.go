@@ -25,6 +25,15 @@ func echoAuth(status int, contentType, format string) http.HandlerFunc {
 	}
 }
 
+// redirectEchoingAuth answers a redirect whose Location holds the token.
+func redirectEchoingAuth(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("Location", fmt.Sprintf(format, token))
+		w.WriteHeader(http.StatusMovedPermanently)
+	}
+}
+
 func echoProblem(status int) http.HandlerFunc {
 	return echoAuth(status, "application/problem+json",
 		`{"type": "https://developer.hostup.se/errors/x#%[2]s", "title": "%[1]s", "status": 0, "detail": "key %[2]s refused", "code": "c_%[2]s", "requestId": "%[2]s"}`)
@@ -48,6 +57,9 @@ func TestTokenNeverInErrors(t *testing.T) {
 		{"200 truncated JSON echoing the key", echoAuth(200, "application/json", `{"primaryIP": "%s", "vlanTag": "%s`), callVPSNetwork},
 		{"200 with the key as a wrongly typed value", echoAuth(200, "application/json", `{"primaryIP": "%s", "vlanTag": "%s"}`), callVPSNetwork},
 		{"200 HTML echoing the key", echoAuth(200, "text/html", `<p>%s %s</p>`), callRoutedIPv6},
+		{"301 to a URL holding the key in path and query", redirectEchoingAuth("http://127.0.0.1:1/%[1]s?key=%[1]s"), callVPSList},
+		{"302 to a host named after the key", redirectEchoingAuth("https://%[1]s.example.net:8443/"), callVPSNetwork},
+		{"307 with the key as user info", redirectEchoingAuth("https://%[1]s:%[1]s@example.net/"), callRoutedIPv6},
 		{"429 echoing the key", echoAuth(429, "text/plain", "%s %s"), callRoutedIPv6},
 		{"repeated cursor", jsonBody(200, `{"data": [], "nextCursor": "`+testToken+`"}`), func(ctx context.Context, c *hostup.Client) error {
 			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })

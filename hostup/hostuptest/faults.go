@@ -3,6 +3,7 @@ package hostuptest
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"math"
 	"net/http"
 	"strconv"
@@ -32,6 +33,9 @@ func Endpoint(name string) Target { return Target{Endpoint: name} }
 //   - Delay waits before anything else;
 //   - Hang holds the request until the client goes away or the server closes,
 //     and never answers;
+//   - Location answers a redirect to it: Status (302 when 0) with a
+//     Location header and Body (a short HTML page when nil), as a web
+//     server or a proxy in front of the API would;
 //   - Body answers Body as it is, with ContentType (sniffed when empty) and
 //     Status (200 when 0): an HTML page from a proxy, truncated JSON;
 //   - Status answers an RFC 7807 problem with Code. Status 0 with a Code takes
@@ -60,6 +64,9 @@ type Fault struct {
 	// nextCursor, the cursor it was asked with (the first page: its own
 	// cursor), so a client that does not guard against it loops.
 	RepeatCursor bool
+	// Location, when set, makes the answer a redirect (see above):
+	// Fault{Status: 301, Location: other.URL + "/api/v2/vps"}.
+	Location string
 }
 
 // Fail injects f into every request matching target until Clear. Rules
@@ -159,6 +166,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	}
 
 	status := f.Status
+	if f.Location != "" {
+		if status == 0 {
+			status = http.StatusFound
+		}
+		w.Header().Set("Location", f.Location)
+		if f.Body == nil {
+			f.Body = []byte("<a href=\"" + html.EscapeString(f.Location) + "\">" + http.StatusText(status) + "</a>.\n")
+			f.ContentType = "text/html; charset=utf-8"
+		}
+	}
 	if f.Body != nil {
 		if status == 0 {
 			status = http.StatusOK

@@ -3,6 +3,7 @@ package hostuptest_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -193,6 +194,36 @@ func TestFaultKinds(t *testing.T) {
 				t.Errorf("after Clear: status %d %s", r.status, r.body)
 			}
 		})
+	}
+}
+
+func TestRedirectFault(t *testing.T) {
+	srv := hostuptest.NewServer(hostuptest.DemoAccount(1))
+	defer srv.Close()
+	noFollow := *srv.Client()
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, tt := range []struct {
+		fault      hostuptest.Fault
+		wantStatus int
+	}{
+		{hostuptest.Fault{Location: "http://elsewhere.example/api/v2/vps"}, http.StatusFound},
+		{hostuptest.Fault{Status: http.StatusMovedPermanently, Location: "http://elsewhere.example/api/v2/vps"}, http.StatusMovedPermanently},
+		{hostuptest.Fault{Status: http.StatusPermanentRedirect, Location: "/elsewhere"}, http.StatusPermanentRedirect},
+	} {
+		srv.Clear()
+		srv.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSList), tt.fault)
+		res, err := noFollow.Get(srv.URL + "/api/v2/vps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.wantStatus || res.Header.Get("Location") != tt.fault.Location {
+			t.Errorf("%+v: status %d, Location %q", tt.fault, res.StatusCode, res.Header.Get("Location"))
+		}
+		if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "<a href=") {
+			t.Errorf("%+v: body %q (%s), want a short HTML page", tt.fault, body, res.Header.Get("Content-Type"))
+		}
 	}
 }
 
