@@ -271,13 +271,13 @@ func (c *Client) GoString() string { return c.String() }
 
 // RoutedIPv6 reads GET /api/v2/routed-ipv6.
 func (c *Client) RoutedIPv6(ctx context.Context) (*RoutedIPv6, error) {
-	body, ct, err := c.get(ctx, EndpointRoutedIPv6, "/api/v2/routed-ipv6")
+	r, err := c.get(ctx, EndpointRoutedIPv6, "/api/v2/routed-ipv6")
 	if err != nil {
 		return nil, err
 	}
-	defer releaseBody(body)
-	v, err := decodeRoutedIPv6(body.Bytes())
-	return v, c.decodeFailure(err, ct)
+	defer releaseBody(r.body)
+	v, err := decodeRoutedIPv6(r.body.Bytes())
+	return v, c.decodeFailure(err, r)
 }
 
 // VPSNetwork reads GET /api/v2/vps/{id}/network. A VPS deleted since it was
@@ -309,45 +309,63 @@ func (c *Client) VPSNetworkSince(ctx context.Context, id string, prev *NetworkRe
 	if id == "" {
 		return nil, fmt.Errorf("hostup: %s: empty VPS id", EndpointVPSNetwork)
 	}
-	body, ct, err := c.get(ctx, EndpointVPSNetwork, "/api/v2/vps/"+url.PathEscape(id)+"/network")
+	r, err := c.get(ctx, EndpointVPSNetwork, "/api/v2/vps/"+url.PathEscape(id)+"/network")
 	if err != nil {
 		return nil, err
 	}
-	defer releaseBody(body)
-	digest := sha256.Sum256(body.Bytes())
+	defer releaseBody(r.body)
+	digest := sha256.Sum256(r.body.Bytes())
 	if prev != nil && prev.Network != nil && prev.digest == digest {
 		return prev, nil
 	}
-	v, err := decodeVPSNetwork(body.Bytes())
+	v, err := decodeVPSNetwork(r.body.Bytes())
 	if err != nil {
-		return nil, c.decodeFailure(err, ct)
+		return nil, c.decodeFailure(err, r)
 	}
 	return &NetworkRead{Network: v, digest: digest}, nil
 }
 
-// decodeFailure completes a decode error with what only the client knows.
-func (c *Client) decodeFailure(err error, contentType string) error {
+// decodeFailure completes a decode error of r's body with what only the
+// client knows: the status, the Content-Type and an excerpt of the body
+// without the token.
+func (c *Client) decodeFailure(err error, r reply) error {
 	var de *DecodeError
 	if !errors.As(err, &de) {
 		return err
 	}
-	de.ContentType = contentType
+	token := c.currentToken()
+	contentType, body := r.contentType, r.body.Bytes()
+	de.StatusCode = r.status
+	de.ContentType = redact(contentType, token)
+	if de.kind == bodyNotJSON && mediaType(contentType) == "text/html" {
+		de.kind = bodyHTML
+	}
+	if de.kind == bodyHTML || de.kind == bodyNotJSON {
+		de.excerpt = rawExcerpt(body, token)
+	}
 	if de.Err != nil {
-		// encoding/json's messages name types and fields, not values; this
-		// keeps it so should that change.
-		de.Err = redactError(de.Err, c.currentToken())
+		// encoding/json's messages name types, fields and one character
+		// of the input, not values; this keeps it so should that change.
+		de.Err = redactError(de.Err, token)
 	}
 	return de
 }
 
+// reply is a 2xx response: its body (bounded by maxBody), which the caller
+// hands back with releaseBody once decoded, its Content-Type and status.
+type reply struct {
+	body        *bytes.Buffer
+	contentType string
+	status      int
+}
+
 // attempt makes one HTTP request. retry reports whether the failure is
-// transient. On success it returns the body (bounded by maxBody) and the
-// response's Content-Type.
-func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *bytes.Buffer, contentType string, retry bool, err error) {
+// transient.
+func (c *Client) attempt(ctx context.Context, endpoint, target string) (r reply, retry bool, err error) {
 	token := c.currentToken()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("hostup: %s: building request: %w", endpoint, err)
+		return reply{}, false, fmt.Errorf("hostup: %s: building request: %w", endpoint, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -365,35 +383,34 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *by
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, "", ctx.Err() == nil, transportError(ctx, endpoint, err)
+		return reply{}, ctx.Err() == nil, transportError(ctx, endpoint, err)
 	}
 	defer drainAndClose(resp.Body)
 	call.StatusCode = resp.StatusCode
 	call.RateLimit = parseRateLimit(resp.Header)
-	contentType = resp.Header.Get("Content-Type")
 
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-		return nil, "", false, newRedirectError(endpoint, resp, token)
+		return reply{}, false, newRedirectError(endpoint, resp, token)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		body, err := readBody(resp, c.maxBody+1)
 		if err != nil {
 			releaseBody(body)
-			return nil, "", ctx.Err() == nil, transportError(ctx, endpoint,
+			return reply{}, ctx.Err() == nil, transportError(ctx, endpoint,
 				fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err))
 		}
 		if int64(body.Len()) > c.maxBody {
 			releaseBody(body)
-			return nil, "", false, fmt.Errorf("hostup: %s: HTTP %d response larger than %d bytes", endpoint, resp.StatusCode, c.maxBody)
+			return reply{}, false, fmt.Errorf("hostup: %s: HTTP %d response larger than %d bytes", endpoint, resp.StatusCode, c.maxBody)
 		}
-		return body, contentType, false, nil
+		return reply{body: body, contentType: resp.Header.Get("Content-Type"), status: resp.StatusCode}, false, nil
 	}
 
 	// A failed read leaves a shorter excerpt; the status alone still makes
 	// the error.
 	errBody, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
 	apiErr := newAPIError(endpoint, resp, errBody, c.now(), token)
-	return nil, "", apiErr.Temporary(), apiErr
+	return reply{}, apiErr.Temporary(), apiErr
 }
 
 // transportError wraps a failure without an HTTP status. When the context is

@@ -3,7 +3,6 @@ package hostup
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 )
 
 // The decode functions turn a 2xx body into its model. The client and the
@@ -24,18 +23,31 @@ func decodeVPSPage(body []byte) (*VPSPage, error) {
 
 // decodeObject requires a JSON object: a bare null, array or empty body would
 // otherwise decode to an empty model and pass for an account with nothing in
-// it. Unknown fields are ignored, as HostUp adds fields over time.
+// it. Unknown fields are ignored, as HostUp adds fields over time. A UTF-8
+// byte order mark before the object is ignored.
+//
+// A body that is not an object is a *DecodeError saying what it is (empty,
+// HTML, truncated, not JSON, another JSON type); the client adds the status,
+// the Content-Type and an excerpt (decodeFailure).
 func decodeObject[T any](endpoint string, body []byte) (*T, error) {
+	body = trimBOM(body)
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	switch {
-	case len(trimmed) == 0:
-		return nil, &DecodeError{Endpoint: endpoint, Err: errors.New("empty body")}
-	case trimmed[0] != '{':
-		return nil, &DecodeError{Endpoint: endpoint, Err: errors.New("expected a JSON object")}
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, newDecodeError(endpoint, body, nil)
 	}
 	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
-		return nil, &DecodeError{Endpoint: endpoint, Err: err}
+		return nil, newDecodeError(endpoint, body, err)
 	}
 	return v, nil
+}
+
+// newDecodeError classifies a body that did not decode; err is the
+// decoder's error, kept when the body is a well-formed JSON object.
+func newDecodeError(endpoint string, body []byte, err error) *DecodeError {
+	kind, jsonType, classErr := classifyBody(body, "")
+	if kind != bodyObject {
+		err = classErr
+	}
+	return &DecodeError{Endpoint: endpoint, Err: err, kind: kind, jsonType: jsonType, size: len(body)}
 }

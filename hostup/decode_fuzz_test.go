@@ -30,8 +30,9 @@ func checkDecode[T any](t *testing.T, endpoint string, decode func([]byte) (*T, 
 		if v != nil {
 			t.Fatal("a model and an error")
 		}
-		if !strings.Contains(err.Error(), "malformed JSON") {
-			t.Fatalf("message %q", err)
+		if msg := err.Error(); !strings.HasPrefix(msg, "hostup: "+endpoint+": response with ") ||
+			strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) {
+			t.Fatalf("message %q", msg)
 		}
 		return
 	}

@@ -48,11 +48,15 @@ type APIError struct {
 	// RetryAfter of 0 means "not said", not "now").
 	RetryAfterGiven bool
 	// BodyNotJSON is set when the body is empty or not a JSON object (a
-	// proxy's HTML page, for instance).
+	// proxy's HTML page, truncated JSON, a JSON array, for instance); the
+	// message says which.
 	BodyNotJSON bool
 
-	excerpt   string // sanitized start of a body that is not a problem document
-	emptyBody bool
+	excerpt  string // sanitized start of a body that is not a problem document
+	kind     bodyKind
+	jsonType string // for bodyNotObject
+	size     int
+	bodyErr  error // the parser's, for bodyNotJSON
 }
 
 // Error is one line: endpoint, HTTP status, code, detail, requestId and, for
@@ -66,19 +70,15 @@ func (e *APIError) Error() string {
 	}
 	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
 	if e.BodyNotJSON {
-		switch {
-		case e.emptyBody:
-			b.WriteString(" with an empty body")
-		default:
-			mt := mediaType(e.ContentType)
-			if mt == "" {
-				mt = "unlabelled"
-			}
-			fmt.Fprintf(&b, " with a non-JSON %s body", mt)
-			if e.excerpt != "" {
-				fmt.Fprintf(&b, ": %q", e.excerpt)
+		kind := e.kind
+		if kind == bodyObject {
+			// Built by hand, without a body: say what the fields say.
+			kind = bodyNotJSON
+			if mediaType(e.ContentType) == "text/html" {
+				kind = bodyHTML
 			}
 		}
+		b.WriteString(describeBody(kind, e.jsonType, e.ContentType, e.excerpt, e.size, e.bodyErr, "a problem document"))
 	} else {
 		if e.Code != "" {
 			b.WriteString(" ")
@@ -179,24 +179,33 @@ func newRedirectError(endpoint string, resp *http.Response, token string) *Redir
 	return e
 }
 
-// DecodeError is a 2xx response whose body is not the JSON the endpoint
-// documents: truncated, not JSON, or with a field of the wrong type.
+// DecodeError is a 2xx response whose body is not the JSON object the
+// endpoint documents. Its message says what came instead, with the endpoint
+// and the HTTP status: an HTML page, an empty body, truncated JSON, a body
+// that is not JSON, or a JSON value that is not an object.
 type DecodeError struct {
 	Endpoint    string
+	StatusCode  int    // of the response; 0 when not known
 	ContentType string // of the response, when known
-	Err         error
+	// Err is the parser's error, when there is one; io.ErrUnexpectedEOF for
+	// truncated JSON.
+	Err error
+
+	kind     bodyKind
+	jsonType string // for bodyNotObject
+	size     int    // bytes received
+	excerpt  string // sanitised start of an HTML or non-JSON body
 }
 
 func (e *DecodeError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "hostup: %s: malformed JSON in the response (truncated, or not the documented shape)", e.Endpoint)
-	if mt := mediaType(e.ContentType); mt != "" && !isJSONMediaType(mt) {
-		fmt.Fprintf(&b, ", Content-Type %s", mt)
+	fmt.Fprintf(&b, "hostup: %s: ", e.Endpoint)
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	} else {
+		b.WriteString("response")
 	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
+	b.WriteString(describeBody(e.kind, e.jsonType, e.ContentType, e.excerpt, e.size, e.Err, "an object"))
 	return b.String()
 }
 
@@ -243,13 +252,19 @@ func newAPIError(endpoint string, resp *http.Response, body []byte, now time.Tim
 		ContentType: resp.Header.Get("Content-Type"),
 	}
 	e.RetryAfter, e.RetryAfterGiven = retryAfter(resp.Header, resp.StatusCode, now)
-	p, isJSON := decodeProblem(body)
+	p, isJSON := decodeProblem(trimBOM(body))
 	switch {
-	case len(strings.TrimSpace(string(body))) == 0:
-		e.BodyNotJSON, e.emptyBody = true, true
 	case !isJSON:
 		e.BodyNotJSON = true
-		e.excerpt = excerpt(body, e.ContentType, token)
+		e.kind, e.jsonType, e.bodyErr = classifyBody(body, e.ContentType)
+		e.size = len(body)
+		if e.kind == bodyHTML || e.kind == bodyNotJSON {
+			e.excerpt = excerpt(body, e.ContentType, token)
+		}
+		if e.bodyErr != nil {
+			// encoding/json quotes a character of the body, never more.
+			e.bodyErr = redactError(e.bodyErr, token)
+		}
 	case p.empty():
 		e.excerpt = excerpt(body, e.ContentType, token)
 	}

@@ -24,13 +24,13 @@ func (c *Client) ListVPSPage(ctx context.Context, cursor string) (*VPSPage, erro
 	if cursor != "" {
 		pathQuery += "&cursor=" + url.QueryEscape(cursor)
 	}
-	body, ct, err := c.get(ctx, EndpointVPSList, pathQuery)
+	r, err := c.get(ctx, EndpointVPSList, pathQuery)
 	if err != nil {
 		return nil, err
 	}
-	defer releaseBody(body)
-	v, err := decodeVPSPage(body.Bytes())
-	return v, c.decodeFailure(err, ct)
+	defer releaseBody(r.body)
+	v, err := decodeVPSPage(r.body.Bytes())
+	return v, c.decodeFailure(err, r)
 }
 
 // ListVPS reads every page of the VPS list in order and hands each to fn as

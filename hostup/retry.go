@@ -1,7 +1,6 @@
 package hostup
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -12,21 +11,21 @@ import (
 // errors, 5xx, 408) up to c.retries times. Other 4xx, 429 included, are
 // final. It returns the body and Content-Type of the 2xx response; the
 // caller hands the body back with releaseBody once it is decoded.
-func (c *Client) get(ctx context.Context, endpoint, pathQuery string) (*bytes.Buffer, string, error) {
+func (c *Client) get(ctx context.Context, endpoint, pathQuery string) (reply, error) {
 	target := c.baseURL + pathQuery
 	for attempt := 0; ; attempt++ {
 		if err := c.waitTurn(ctx, endpoint); err != nil {
-			return nil, "", err
+			return reply{}, err
 		}
-		body, contentType, retry, err := c.attempt(ctx, endpoint, target)
+		r, retry, err := c.attempt(ctx, endpoint, target)
 		if err == nil {
-			return body, contentType, nil
+			return r, nil
 		}
 		if !retry || attempt >= c.retries {
-			return nil, "", err
+			return reply{}, err
 		}
 		if err := c.pause(ctx, endpoint, c.backoff(attempt), err); err != nil {
-			return nil, "", err
+			return reply{}, err
 		}
 	}
 }
