@@ -29,7 +29,7 @@ func (c *Client) ListVPSPage(ctx context.Context, cursor string) (*VPSPage, erro
 		return nil, err
 	}
 	defer releaseBody(r.body)
-	v, err := decodeVPSPage(r.body.Bytes())
+	v, err := decodeVPSPage(r.body.Bytes(), c.pageSize)
 	return v, c.decodeFailure(err, r)
 }
 

@@ -35,6 +35,9 @@ type VPS struct {
 	OperatingSystem *json.RawMessage `json:"operatingSystem"`
 	Billing         *Billing         `json:"billing"`
 	Resources       *Resources       `json:"resources"`
+	// Mismatches lists the fields of this item that came with another JSON
+	// type than documented and were left out (paths relative to the item).
+	Mismatches []Mismatch `json:"-"`
 }
 
 // Billing is the billing block of a VPS.
@@ -59,6 +62,10 @@ type VPSPage struct {
 	Data       []VPS   `json:"data"`
 	HasMore    *bool   `json:"hasMore"`
 	NextCursor *string `json:"nextCursor"`
+	// Mismatches lists the envelope's fields (hasMore, nextCursor, data,
+	// data[]) that came with another JSON type than documented; an item's
+	// own are on the item.
+	Mismatches []Mismatch `json:"-"`
 }
 
 // VPSNetwork is GET /api/v2/vps/{id}/network.
@@ -82,6 +89,10 @@ type VPSNetwork struct {
 	PrivateNetworkDefaults  *PrivateNetworkDefaults `json:"privateNetworkDefaults"`
 	IPChangePolicy          *IPChangePolicy         `json:"ipChangePolicy"`
 	Actions                 Actions                 `json:"actions"`
+	// Mismatches lists the fields that came with another JSON type than
+	// documented and were left out (nil, zero, or the array element
+	// dropped); everything else is decoded.
+	Mismatches []Mismatch `json:"-"`
 }
 
 // Interface is one network interface of a VPS.
@@ -226,6 +237,9 @@ type RoutedIPv6 struct {
 	Pools                []Pool        `json:"pools"`
 	Destinations         []Destination `json:"destinations"`
 	Actions              Actions       `json:"actions"`
+	// Mismatches lists the fields that came with another JSON type than
+	// documented and were left out; everything else is decoded.
+	Mismatches []Mismatch `json:"-"`
 }
 
 // Pool is one routed /48 of the account.
