@@ -271,7 +271,7 @@ func (a *Account) readRoutedIPv6(ctx context.Context, r *round) {
 }
 
 func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name string) bool) {
-	err := a.client.ListVPS(ctx, func(page []hostup.VPS) error {
+	_, err := a.client.ListVPS(ctx, func(page []hostup.VPS) error {
 		a.mu.Lock()
 		r.listed = append(r.listed, page...)
 		a.mu.Unlock()

@@ -50,7 +50,7 @@ func BenchmarkClientListVPS(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
-		if err := c.ListVPS(ctx, func(page []hostup.VPS) error { n += len(page); return nil }); err != nil || n != 1000 {
+		if _, err := c.ListVPS(ctx, func(page []hostup.VPS) error { n += len(page); return nil }); err != nil || n != 1000 {
 			b.Fatal(n, err)
 		}
 	}
@@ -130,7 +130,7 @@ func TestReadsDoNotShareTheirBodyBuffers(t *testing.T) {
 			t.Fatal(err)
 		}
 		var list []hostup.VPS
-		if err := c.ListVPS(ctx, func(page []hostup.VPS) error { list = append(list, page...); return nil }); err != nil {
+		if _, err := c.ListVPS(ctx, func(page []hostup.VPS) error { list = append(list, page...); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		nets := make(map[string]*hostup.VPSNetwork)

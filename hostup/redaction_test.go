@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,20 @@ func redirectEchoingAuth(format string) http.HandlerFunc {
 		w.Header().Set("Location", fmt.Sprintf(format, token))
 		w.WriteHeader(http.StatusMovedPermanently)
 	}
+}
+
+// newItemEachCall answers list pages with one VPS never given before and
+// the nextCursor next returns.
+func newItemEachCall(next func(*http.Request) string) http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		jsonBody(200, fmt.Sprintf(`{"data": [{"id": "vps_%d"}], "nextCursor": %q}`, n.Add(1), next(r)))(w, r)
+	}
+}
+
+func listAll(ctx context.Context, c *hostup.Client) error {
+	_, err := c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+	return err
 }
 
 func echoProblem(status int) http.HandlerFunc {
@@ -65,14 +80,9 @@ func TestTokenNeverInErrors(t *testing.T) {
 		{"302 to a host named after the key", redirectEchoingAuth("https://%[1]s.example.net:8443/"), callVPSNetwork},
 		{"307 with the key as user info", redirectEchoingAuth("https://%[1]s:%[1]s@example.net/"), callRoutedIPv6},
 		{"429 echoing the key", echoAuth(429, "text/plain", "%s %s"), callRoutedIPv6},
-		{"repeated cursor", jsonBody(200, `{"data": [], "nextCursor": "`+testToken+`"}`), func(ctx context.Context, c *hostup.Client) error {
-			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
-		}},
-		{"too many pages", func(w http.ResponseWriter, r *http.Request) {
-			jsonBody(200, `{"data": [], "nextCursor": "`+testToken+r.URL.Query().Get("cursor")+`x"}`)(w, r)
-		}, func(ctx context.Context, c *hostup.Client) error {
-			return c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
-		}},
+		{"repeated cursor", newItemEachCall(func(*http.Request) string { return testToken }), listAll},
+		{"too many pages", newItemEachCall(func(r *http.Request) string { return testToken + r.URL.Query().Get("cursor") + "x" }), listAll},
+		{"no progress", jsonBody(200, `{"data": [{"id": "`+testToken+`"}], "nextCursor": "`+testToken+`"}`), listAll},
 		{"deadline on a hanging server", hang, func(ctx context.Context, c *hostup.Client) error {
 			ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 			defer cancel()

@@ -66,6 +66,9 @@ type VPSPage struct {
 	// data[]) that came with another JSON type than documented; an item's
 	// own are on the item.
 	Mismatches []Mismatch `json:"-"`
+
+	// unterminated: a full page without a usable continuation (ListInfo).
+	unterminated bool
 }
 
 // VPSNetwork is GET /api/v2/vps/{id}/network.
