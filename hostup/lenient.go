@@ -158,9 +158,10 @@ func (w *mismatchWalker) clean(v any, t reflect.Type, path string, top bool) (an
 				sub := mismatchWalker{}
 				ce, ok := sub.clean(e, elem, "", false)
 				if !ok {
-					w.out = append(w.out, sub.out...)
-					for i := range w.out[len(w.out)-len(sub.out):] {
-						w.out[len(w.out)-len(sub.out)+i].Field = path + "[]"
+					// The element itself: reported on the envelope.
+					for _, m := range sub.out {
+						m.Field = path + "[]"
+						w.out = append(w.out, m)
 					}
 					continue
 				}
