@@ -159,10 +159,14 @@ func (l *limiter) on429(err error) (window, bool) {
 	return w, true
 }
 
-// onSuccess resets the doubling of the default backoff.
+// onSuccess resets the doubling of the default backoff, unless a window is
+// open: a call that succeeds then was started before the 429 that opened
+// it, and says nothing of the budget after it.
 func (l *limiter) onSuccess() {
 	l.mu.Lock()
-	l.nextBackoff = DefaultBackoff
+	if !l.now().Before(l.waitUntil) {
+		l.nextBackoff = DefaultBackoff
+	}
 	l.mu.Unlock()
 }
 

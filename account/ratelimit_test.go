@@ -17,11 +17,9 @@ func manyVPS(n int) *hostuptest.Account {
 	return acct
 }
 
-// bare429 is a 429 problem with no header at all: neither Retry-After nor
-// any X-RateLimit-*.
+// bare429 is a 429 with neither Retry-After nor any X-RateLimit-* header.
 func bare429(code string) hostuptest.Fault {
-	return hostuptest.Fault{Status: 429, ContentType: "application/problem+json",
-		Body: []byte(`{"type":"about:blank","title":"Too Many Requests","status":429,"code":"` + code + `"}`)}
+	return hostuptest.Fault{Status: 429, Code: code, NoRateLimitHeaders: true}
 }
 
 // A 429 with neither Retry-After nor X-RateLimit-Reset, on every network

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Endpoint names, used in metrics labels by the collector.
@@ -68,8 +66,9 @@ func newDefaultTransport() *http.Transport {
 }
 
 // Client reads HostUp's v2 API with one API key. It is safe for concurrent
-// use; the rate-limit state (Retry-After window, pacing) is shared by all
-// calls made through it.
+// use. It keeps no rate-limit state of its own: it reports what each
+// response says (Call.RateLimit, APIError.RetryAfter) and asks the gate set
+// with WithGate before every attempt, so the policy lives with the caller.
 type Client struct {
 	baseURL   string // scheme://host[/prefix], no trailing slash
 	token     atomic.Pointer[string]
@@ -79,19 +78,13 @@ type Client struct {
 	maxPages  int
 	pageSize  int
 	retries   int
-	rps       float64
-	limiter   *rate.Limiter // nil: unlimited
+	gate      func(ctx context.Context, endpoint string) error // nil: always open
 
 	// Unexported so tests can drive the clock, the backoff and the body cap.
 	now         func() time.Time
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	maxBody     int64
-
-	gateFn func(ctx context.Context, endpoint string) error
-
-	mu           sync.Mutex
-	blockedUntil time.Time
 }
 
 // Option configures a Client.
@@ -107,7 +100,9 @@ type Call struct {
 }
 
 // WithHTTPClient makes the client send its requests through hc instead of
-// the shared default. A nil hc is ignored.
+// the shared default. A nil hc is ignored. The client uses a shallow copy of
+// hc that follows no redirect (hc itself is not changed): a 3xx answer is a
+// RedirectError, since following it would send the API key elsewhere.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -128,16 +123,10 @@ func WithUserAgent(ua string) Option {
 
 // WithObserver registers fn to be called synchronously once per HTTP attempt,
 // retries and failures included. Calls that are refused before reaching the
-// network (inside a Retry-After window, or context already done) are not
-// attempts and are not observed. fn may be called from several goroutines.
+// network (by the gate, or context already done) are not attempts and are
+// not observed. fn may be called from several goroutines.
 func WithObserver(fn func(Call)) Option {
 	return func(c *Client) { c.observer = fn }
-}
-
-// WithGate makes fn run before every HTTP attempt, retries included; when it
-// returns an error the call fails with it and no request is made.
-func WithGate(fn func(ctx context.Context, endpoint string) error) Option {
-	return func(c *Client) { c.gateFn = fn }
 }
 
 // WithMaxPages caps how many pages ListVPS follows (default 1000).
@@ -156,10 +145,15 @@ func WithRetries(n int) Option {
 	return func(c *Client) { c.retries = n }
 }
 
-// WithRateLimit paces the client's HTTP attempts to rps per second with a
-// burst of 1. rps <= 0 means unlimited (the default).
-func WithRateLimit(rps float64) Option {
-	return func(c *Client) { c.rps = rps }
+// WithGate makes the client call fn before every HTTP attempt, retries
+// included, with the attempt's context and endpoint (an Endpoint* name). fn
+// may wait (pacing) and must honour ctx. When it returns an error the call
+// fails with that error, wrapped with the endpoint (errors.Is and errors.As
+// see through), and no request is made. A gate that refuses because of a
+// rate limit should return an error wrapping ErrRateLimited, so that
+// IsRateLimited holds. A nil fn means no gate (the default).
+func WithGate(fn func(ctx context.Context, endpoint string) error) Option {
+	return func(c *Client) { c.gate = fn }
 }
 
 // NewClient returns a client for the API at baseURL (for example
@@ -199,10 +193,13 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 	case c.retries < 0:
 		return nil, fmt.Errorf("hostup: retries %d must not be negative", c.retries)
 	}
-	// NaN counts as unlimited too.
-	if c.rps > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(c.rps), 1)
-	}
+	// No redirect is followed, whatever hc's own policy: the Authorization
+	// header would go along (net/http keeps it for a redirect to the same
+	// host, a port or scheme change included). The copy is shallow, so the
+	// Transport and its connections are still shared.
+	hc := *c.hc
+	hc.CheckRedirect = refuseRedirects
+	c.hc = &hc
 	c.token.Store(&token)
 	return c, nil
 }
@@ -263,6 +260,9 @@ func (c *Client) currentToken() string {
 	return *c.token.Load()
 }
 
+// refuseRedirects makes net/http hand back a 3xx as it is.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // String describes the client without its API key.
 func (c *Client) String() string { return "hostup.Client(" + c.baseURL + ")" }
 
@@ -271,13 +271,13 @@ func (c *Client) GoString() string { return c.String() }
 
 // RoutedIPv6 reads GET /api/v2/routed-ipv6.
 func (c *Client) RoutedIPv6(ctx context.Context) (*RoutedIPv6, error) {
-	body, ct, err := c.get(ctx, EndpointRoutedIPv6, "/api/v2/routed-ipv6")
+	r, err := c.get(ctx, EndpointRoutedIPv6, "/api/v2/routed-ipv6")
 	if err != nil {
 		return nil, err
 	}
-	defer releaseBody(body)
-	v, err := decodeRoutedIPv6(body.Bytes())
-	return v, c.decodeFailure(err, ct)
+	defer releaseBody(r.body)
+	v, err := decodeRoutedIPv6(r.body.Bytes())
+	return v, c.decodeFailure(err, r)
 }
 
 // VPSNetwork reads GET /api/v2/vps/{id}/network. A VPS deleted since it was
@@ -309,45 +309,63 @@ func (c *Client) VPSNetworkSince(ctx context.Context, id string, prev *NetworkRe
 	if id == "" {
 		return nil, fmt.Errorf("hostup: %s: empty VPS id", EndpointVPSNetwork)
 	}
-	body, ct, err := c.get(ctx, EndpointVPSNetwork, "/api/v2/vps/"+url.PathEscape(id)+"/network")
+	r, err := c.get(ctx, EndpointVPSNetwork, "/api/v2/vps/"+url.PathEscape(id)+"/network")
 	if err != nil {
 		return nil, err
 	}
-	defer releaseBody(body)
-	digest := sha256.Sum256(body.Bytes())
+	defer releaseBody(r.body)
+	digest := sha256.Sum256(r.body.Bytes())
 	if prev != nil && prev.Network != nil && prev.digest == digest {
 		return prev, nil
 	}
-	v, err := decodeVPSNetwork(body.Bytes())
+	v, err := decodeVPSNetwork(r.body.Bytes())
 	if err != nil {
-		return nil, c.decodeFailure(err, ct)
+		return nil, c.decodeFailure(err, r)
 	}
 	return &NetworkRead{Network: v, digest: digest}, nil
 }
 
-// decodeFailure completes a decode error with what only the client knows.
-func (c *Client) decodeFailure(err error, contentType string) error {
+// decodeFailure completes a decode error of r's body with what only the
+// client knows: the status, the Content-Type and an excerpt of the body
+// without the token.
+func (c *Client) decodeFailure(err error, r reply) error {
 	var de *DecodeError
 	if !errors.As(err, &de) {
 		return err
 	}
-	de.ContentType = contentType
+	token := c.currentToken()
+	contentType, body := r.contentType, r.body.Bytes()
+	de.StatusCode = r.status
+	de.ContentType = redact(contentType, token)
+	if de.kind == bodyNotJSON && mediaType(contentType) == "text/html" {
+		de.kind = bodyHTML
+	}
+	if de.kind == bodyHTML || de.kind == bodyNotJSON {
+		de.excerpt = rawExcerpt(body, token)
+	}
 	if de.Err != nil {
-		// encoding/json's messages name types and fields, not values; this
-		// keeps it so should that change.
-		de.Err = redactError(de.Err, c.currentToken())
+		// encoding/json's messages name types, fields and one character
+		// of the input, not values; this keeps it so should that change.
+		de.Err = redactError(de.Err, token)
 	}
 	return de
 }
 
+// reply is a 2xx response: its body (bounded by maxBody), which the caller
+// hands back with releaseBody once decoded, its Content-Type and status.
+type reply struct {
+	body        *bytes.Buffer
+	contentType string
+	status      int
+}
+
 // attempt makes one HTTP request. retry reports whether the failure is
-// transient. On success it returns the body (bounded by maxBody) and the
-// response's Content-Type.
-func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *bytes.Buffer, contentType string, retry bool, err error) {
+// transient.
+func (c *Client) attempt(ctx context.Context, endpoint, target string) (r reply, retry bool, err error) {
 	token := c.currentToken()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("hostup: %s: building request: %w", endpoint, err)
+		return reply{}, false, fmt.Errorf("hostup: %s: building request: %w", endpoint, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -365,35 +383,34 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string) (body *by
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, "", ctx.Err() == nil, transportError(ctx, endpoint, err)
+		return reply{}, ctx.Err() == nil, transportError(ctx, endpoint, err)
 	}
 	defer drainAndClose(resp.Body)
 	call.StatusCode = resp.StatusCode
 	call.RateLimit = parseRateLimit(resp.Header)
-	contentType = resp.Header.Get("Content-Type")
 
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return reply{}, false, newRedirectError(endpoint, resp, token)
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		body, err := readBody(resp, c.maxBody+1)
 		if err != nil {
 			releaseBody(body)
-			return nil, "", ctx.Err() == nil, transportError(ctx, endpoint,
+			return reply{}, ctx.Err() == nil, transportError(ctx, endpoint,
 				fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err))
 		}
 		if int64(body.Len()) > c.maxBody {
 			releaseBody(body)
-			return nil, "", false, fmt.Errorf("hostup: %s: HTTP %d response larger than %d bytes", endpoint, resp.StatusCode, c.maxBody)
+			return reply{}, false, fmt.Errorf("hostup: %s: HTTP %d response larger than %d bytes", endpoint, resp.StatusCode, c.maxBody)
 		}
-		return body, contentType, false, nil
+		return reply{body: body, contentType: resp.Header.Get("Content-Type"), status: resp.StatusCode}, false, nil
 	}
 
 	// A failed read leaves a shorter excerpt; the status alone still makes
 	// the error.
 	errBody, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
 	apiErr := newAPIError(endpoint, resp, errBody, c.now(), token)
-	if resp.StatusCode == http.StatusTooManyRequests {
-		c.block(apiErr.RetryAfter)
-	}
-	return nil, "", apiErr.Temporary(), apiErr
+	return reply{}, apiErr.Temporary(), apiErr
 }
 
 // transportError wraps a failure without an HTTP status. When the context is

@@ -57,7 +57,7 @@ func BenchmarkDecodeVPSPage(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeVPSPage(body); err != nil {
+		if _, err := decodeVPSPage(body, defaultPageSize); err != nil { // as ListVPS asks
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +31,16 @@ func checkDecode[T any](t *testing.T, endpoint string, decode func([]byte) (*T, 
 		if v != nil {
 			t.Fatal("a model and an error")
 		}
-		if !strings.Contains(err.Error(), "malformed JSON") {
-			t.Fatalf("message %q", err)
+		if msg := err.Error(); !strings.HasPrefix(msg, "hostup: "+endpoint+": response with ") ||
+			strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) {
+			t.Fatalf("message %q", msg)
 		}
 		return
 	}
 	if v == nil {
 		t.Fatal("nil model without an error")
 	}
+	checkMismatches(t, reflect.ValueOf(v).Elem())
 	once, err := json.Marshal(v)
 	if err != nil {
 		t.Fatalf("encoding the model: %v", err)
@@ -55,6 +58,56 @@ func checkDecode[T any](t *testing.T, endpoint string, decode func([]byte) (*T, 
 	}
 }
 
+// checkMismatches: every Mismatch reported on v (and on the items of its
+// top-level slices) names a path of v's type, so it is one of a bounded set,
+// and says which JSON types were wanted and came.
+func checkMismatches(t *testing.T, v reflect.Value) {
+	t.Helper()
+	paths := map[string]bool{}
+	mismatchPaths(v.Type(), "", paths)
+	check := func(mm []Mismatch) {
+		for _, m := range mm {
+			if !paths[m.Field] || !wantTypes[m.Want] || !(wantTypes[m.Got] || m.Got == "out-of-range number") || m.Want == m.Got {
+				t.Fatalf("mismatch %+v is not a path of %s and two JSON types", m, v.Type())
+			}
+		}
+	}
+	check(v.FieldByName("Mismatches").Interface().([]Mismatch))
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Slice && reportsOwn(f.Type().Elem()) {
+			for j := range f.Len() {
+				check(f.Index(j).FieldByName("Mismatches").Interface().([]Mismatch))
+			}
+		}
+	}
+}
+
+var wantTypes = map[string]bool{"number": true, "string": true, "boolean": true, "object": true, "array": true}
+
+// mismatchPaths adds every path below t, with [] for array elements, to
+// out; those of items that report their own are added relative too.
+func mismatchPaths(t reflect.Type, path string, out map[string]bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if path != "" {
+		out[path] = true
+	}
+	switch {
+	case t == actionsType || t == rawMessageType:
+		return
+	case t.Kind() == reflect.Slice:
+		if reportsOwn(t.Elem()) {
+			mismatchPaths(t.Elem(), "", out)
+		}
+		mismatchPaths(t.Elem(), path+"[]", out)
+	case t.Kind() == reflect.Struct:
+		for _, f := range structFields(t).byName {
+			mismatchPaths(f.typ, join(path, f.name), out)
+		}
+	}
+}
+
 func FuzzDecodeVPSNetwork(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkDecode(t, EndpointVPSNetwork, decodeVPSNetwork, body)
@@ -69,7 +122,8 @@ func FuzzDecodeRoutedIPv6(f *testing.F) {
 
 func FuzzDecodeVPSPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkDecode(t, EndpointVPSList, decodeVPSPage, body)
+		checkDecode(t, EndpointVPSList, func(b []byte) (*VPSPage, error) { return decodeVPSPage(b, defaultPageSize) }, body)
+		checkDecode(t, EndpointVPSList, func(b []byte) (*VPSPage, error) { return decodeVPSPage(b, 0) }, body)
 	})
 }
 

@@ -3,6 +3,8 @@ package hostup_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -347,23 +349,44 @@ func TestUnknownEnumValuesPassThrough(t *testing.T) {
 
 func TestMalformedSuccessBodyIsADecodeError(t *testing.T) {
 	example := string(readTestdata(t, "vps_network.json"))
+	half := example[:len(example)/2]
+	nginx := "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n" + strings.Repeat(" ", 600)
 	tests := []struct {
 		name        string
 		contentType string
 		body        string
+		want        string // the whole message after "hostup: vps_network: "
+		wantUnwrap  error
 	}{
-		{"truncated JSON", "application/json", example[:len(example)/2]},
-		{"empty body", "application/json", ""},
-		{"bare null", "application/json", "null"},
-		{"array instead of object", "application/json", "[]"},
-		{"HTML page with status 200", "text/html", "<html><body>Maintenance</body></html>"},
-		{"number where a number or null is documented is a string", "application/json", `{"vlanTag": "112"}`},
-		{"trailing garbage after the object", "application/json", `{} {}`},
+		{"truncated JSON", "application/json", half,
+			fmt.Sprintf("HTTP 200 with truncated JSON (the body ends after %d bytes)", len(half)), io.ErrUnexpectedEOF},
+		{"truncated inside a literal", "application/json", `{"interfaces": [], "primaryRdnsAvailable": tr`,
+			"HTTP 200 with truncated JSON (the body ends after 45 bytes)", io.ErrUnexpectedEOF},
+		{"empty body", "application/json", "", "HTTP 200 with an empty body", nil},
+		{"whitespace only", "application/json", " \r\n", "HTTP 200 with an empty body", nil},
+		{"bare null", "application/json", "null", "HTTP 200 with JSON null where an object was expected", nil},
+		{"array instead of object", "application/json", "[]", "HTTP 200 with a JSON array where an object was expected", nil},
+		{"string instead of object", "application/json", `"ok"`, "HTTP 200 with a JSON string where an object was expected", nil},
+		{"HTML page with status 200", "text/html", "<html><body>Maintenance</body></html>",
+			`HTTP 200 with an HTML body (Content-Type text/html), not JSON: "<html><body>Maintenance</body></html>"`, nil},
+		{"a proxy's 502 page served as 200, clipped", "text/html; charset=utf-8", nginx,
+			`HTTP 200 with an HTML body (Content-Type text/html), not JSON: "<html> <head><title>502 Bad Gateway</title></head> <body> <center><h1>502 Bad Gateway</h1></center> …"`, nil},
+		{"HTML labelled as JSON", "application/json", "<!DOCTYPE html><p>Down for maintenance</p>",
+			`HTTP 200 with an HTML body (Content-Type application/json), not JSON: "<!DOCTYPE html><p>Down for maintenance</p>"`, nil},
+		{"plain text", "text/plain", "Service Unavailable",
+			`HTTP 200 with a body that is not JSON (Content-Type text/plain): invalid character 'S' looking for beginning of value: "Service Unavailable"`, nil},
+		{"trailing garbage after the object", "application/json", `{} {}`,
+			`HTTP 200 with a body that is not JSON (Content-Type application/json): invalid character '{' after top-level value: "{} {}"`, nil},
+		{"no Content-Type", "", "Service Unavailable",
+			`HTTP 200 with a body that is not JSON (no Content-Type): invalid character 'S' looking for beginning of value: "Service Unavailable"`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", tt.contentType)
+				w.Header()["Content-Type"] = []string{tt.contentType}
+				if tt.contentType == "" {
+					w.Header()["Content-Type"] = nil
+				}
 				_, _ = w.Write([]byte(tt.body))
 			})
 			_, err := newTestClient(t, api).VPSNetwork(t.Context(), "vps_1")
@@ -371,18 +394,36 @@ func TestMalformedSuccessBodyIsADecodeError(t *testing.T) {
 			if !errors.As(err, &de) {
 				t.Fatalf("err = %v, want a *DecodeError", err)
 			}
-			if de.Endpoint != hostup.EndpointVPSNetwork {
-				t.Errorf("endpoint %q", de.Endpoint)
+			if de.Endpoint != hostup.EndpointVPSNetwork || de.StatusCode != http.StatusOK {
+				t.Errorf("endpoint %q, status %d", de.Endpoint, de.StatusCode)
 			}
-			for _, want := range []string{"vps_network", "malformed JSON"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not mention %q", err, want)
-				}
+			if want := "hostup: vps_network: " + tt.want; err.Error() != want {
+				t.Errorf("message\n %s\nwant\n %s", err, want)
+			}
+			if tt.wantUnwrap != nil && !errors.Is(err, tt.wantUnwrap) {
+				t.Errorf("errors.Is(%v) false", tt.wantUnwrap)
 			}
 			if api.Hits() != 1 {
 				t.Errorf("a malformed 2xx was requested %d times; retrying cannot fix it", api.Hits())
 			}
 		})
+	}
+}
+
+// RFC 8259 lets a parser ignore a UTF-8 byte order mark at the start.
+func TestByteOrderMarkIsAccepted(t *testing.T) {
+	body := append([]byte("\xef\xbb\xbf"), readTestdata(t, "vps_network.json")...)
+	api := newFakeAPI(t, jsonBody(http.StatusOK, string(body)))
+	n, err := newTestClient(t, api).VPSNetwork(t.Context(), "vps_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Interfaces) == 0 || n.PrimaryIP == nil {
+		t.Errorf("decoded %+v", n)
+	}
+	api = newFakeAPI(t, jsonBody(http.StatusOK, "\xef\xbb\xbf"))
+	if _, err := newTestClient(t, api).VPSNetwork(t.Context(), "vps_1"); err == nil || !strings.HasSuffix(err.Error(), "HTTP 200 with an empty body") {
+		t.Errorf("a BOM alone: %v", err)
 	}
 }
 

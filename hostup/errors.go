@@ -12,8 +12,9 @@ import (
 	"unicode/utf8"
 )
 
-// ErrRateLimited is returned, wrapped with the time left, without making a
-// request while the client is inside a Retry-After window set by a 429.
+// ErrRateLimited is for gates (WithGate) to wrap when they refuse a call
+// because of a rate limit, for instance inside the Retry-After window a 429
+// set: IsRateLimited holds for such an error.
 var ErrRateLimited = errors.New("rate limited by the HostUp API")
 
 const (
@@ -39,19 +40,23 @@ type APIError struct {
 	RequestID   string
 	Type        string
 	ContentType string
-	// RetryAfter is, on a 429, Retry-After (seconds or HTTP-date), else
-	// X-RateLimit-Reset minus now; on other statuses Retry-After if given;
-	// 0 if none.
+	// RetryAfter is what HostUp asked: on a 429, Retry-After (seconds or
+	// HTTP-date), else X-RateLimit-Reset minus now; on other statuses
+	// Retry-After if given; 0 if none.
 	RetryAfter time.Duration
-	// RetryAfterGiven is set when HostUp said how long to wait (a usable
-	// Retry-After or, on a 429, X-RateLimit-Reset).
+	// RetryAfterGiven is false when none of those headers was usable (so a
+	// RetryAfter of 0 means "not said", not "now").
 	RetryAfterGiven bool
 	// BodyNotJSON is set when the body is empty or not a JSON object (a
-	// proxy's HTML page, for instance).
+	// proxy's HTML page, truncated JSON, a JSON array, for instance); the
+	// message says which.
 	BodyNotJSON bool
 
-	excerpt   string // sanitized start of a body that is not a problem document
-	emptyBody bool
+	excerpt  string // sanitized start of a body that is not a problem document
+	kind     bodyKind
+	jsonType string // for bodyNotObject
+	size     int
+	bodyErr  error // the parser's, for bodyNotJSON
 }
 
 // Error is one line: endpoint, HTTP status, code, detail, requestId and, for
@@ -65,19 +70,15 @@ func (e *APIError) Error() string {
 	}
 	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
 	if e.BodyNotJSON {
-		switch {
-		case e.emptyBody:
-			b.WriteString(" with an empty body")
-		default:
-			mt := mediaType(e.ContentType)
-			if mt == "" {
-				mt = "unlabelled"
-			}
-			fmt.Fprintf(&b, " with a non-JSON %s body", mt)
-			if e.excerpt != "" {
-				fmt.Fprintf(&b, ": %q", e.excerpt)
+		kind := e.kind
+		if kind == bodyObject {
+			// Built by hand, without a body: say what the fields say.
+			kind = bodyNotJSON
+			if mediaType(e.ContentType) == "text/html" {
+				kind = bodyHTML
 			}
 		}
+		b.WriteString(describeBody(kind, e.jsonType, e.ContentType, e.excerpt, e.size, e.bodyErr, "a problem document"))
 	} else {
 		if e.Code != "" {
 			b.WriteString(" ")
@@ -105,8 +106,10 @@ func (e *APIError) Error() string {
 		}
 		fmt.Fprintf(&b, "; the API key probably lacks %s (or does not own the resource)", scope)
 	case http.StatusTooManyRequests:
-		if e.RetryAfter > 0 {
-			fmt.Fprintf(&b, "; rate limited, no calls for %s", e.RetryAfter.Round(time.Millisecond))
+		if e.RetryAfterGiven {
+			fmt.Fprintf(&b, "; rate limited, HostUp asks to wait %s", e.RetryAfter.Round(time.Millisecond))
+		} else {
+			b.WriteString("; rate limited, with no Retry-After")
 		}
 	}
 	if e.RequestID != "" {
@@ -135,32 +138,74 @@ func IsAuth(err error) bool {
 	return errors.As(err, &e) && (e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden)
 }
 
-// IsRateLimited reports whether err is a 429 from the API or a call refused
-// with ErrRateLimited inside the window the 429 set. Use errors.Is(err,
-// ErrRateLimited) to tell apart the calls that made no request.
+// IsRateLimited reports whether err is a 429 from the API (whatever its
+// code: rate_limit_exceeded, rate_limited, ...) or wraps ErrRateLimited (a
+// call a gate refused). Use errors.Is(err, ErrRateLimited) to tell apart the
+// calls that made no request.
 func IsRateLimited(err error) bool {
 	var e *APIError
 	return errors.Is(err, ErrRateLimited) || (errors.As(err, &e) && e.StatusCode == http.StatusTooManyRequests)
 }
 
-// DecodeError is a 2xx response whose body is not the JSON the endpoint
-// documents: truncated, not JSON, or with a field of the wrong type.
+// RedirectError is a 3xx answer. The client follows no redirect, since the
+// API key would go along to wherever the Location points; it is not retried.
+type RedirectError struct {
+	Endpoint   string
+	StatusCode int
+	// Origin is scheme://host[:port] of the Location, resolved against the
+	// request's URL: no path, no query, no user info. Empty when the
+	// response had no usable Location.
+	Origin string
+}
+
+func (e *RedirectError) Error() string {
+	to := " (without a usable Location)"
+	if e.Origin != "" {
+		to = " to " + e.Origin
+	}
+	return fmt.Sprintf("hostup: %s: HTTP %d redirect%s refused: the API key is only sent to the configured API URL",
+		e.Endpoint, e.StatusCode, to)
+}
+
+func newRedirectError(endpoint string, resp *http.Response, token string) *RedirectError {
+	e := &RedirectError{Endpoint: endpoint, StatusCode: resp.StatusCode}
+	if loc, err := resp.Location(); err == nil && loc.Host != "" {
+		scheme := loc.Scheme
+		if scheme == "" {
+			scheme = "http"
+		}
+		e.Origin = clip(oneLine(redact(scheme+"://"+loc.Host, token)), fieldRunes)
+	}
+	return e
+}
+
+// DecodeError is a 2xx response whose body is not the JSON object the
+// endpoint documents. Its message says what came instead, with the endpoint
+// and the HTTP status: an HTML page, an empty body, truncated JSON, a body
+// that is not JSON, or a JSON value that is not an object.
 type DecodeError struct {
 	Endpoint    string
+	StatusCode  int    // of the response; 0 when not known
 	ContentType string // of the response, when known
-	Err         error
+	// Err is the parser's error, when there is one; io.ErrUnexpectedEOF for
+	// truncated JSON.
+	Err error
+
+	kind     bodyKind
+	jsonType string // for bodyNotObject
+	size     int    // bytes received
+	excerpt  string // sanitised start of an HTML or non-JSON body
 }
 
 func (e *DecodeError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "hostup: %s: malformed JSON in the response (truncated, or not the documented shape)", e.Endpoint)
-	if mt := mediaType(e.ContentType); mt != "" && !isJSONMediaType(mt) {
-		fmt.Fprintf(&b, ", Content-Type %s", mt)
+	fmt.Fprintf(&b, "hostup: %s: ", e.Endpoint)
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	} else {
+		b.WriteString("response")
 	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
+	b.WriteString(describeBody(e.kind, e.jsonType, e.ContentType, e.excerpt, e.size, e.Err, "an object"))
 	return b.String()
 }
 
@@ -205,16 +250,21 @@ func newAPIError(endpoint string, resp *http.Response, body []byte, now time.Tim
 		Endpoint:    endpoint,
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
-		RetryAfter:  retryAfter(resp.Header, resp.StatusCode, now),
 	}
-	e.RetryAfterGiven = e.RetryAfter > 0
-	p, isJSON := decodeProblem(body)
+	e.RetryAfter, e.RetryAfterGiven = retryAfter(resp.Header, resp.StatusCode, now)
+	p, isJSON := decodeProblem(trimBOM(body))
 	switch {
-	case len(strings.TrimSpace(string(body))) == 0:
-		e.BodyNotJSON, e.emptyBody = true, true
 	case !isJSON:
 		e.BodyNotJSON = true
-		e.excerpt = excerpt(body, e.ContentType, token)
+		e.kind, e.jsonType, e.bodyErr = classifyBody(body, e.ContentType)
+		e.size = len(body)
+		if e.kind == bodyHTML || e.kind == bodyNotJSON {
+			e.excerpt = excerpt(body, e.ContentType, token)
+		}
+		if e.bodyErr != nil {
+			// encoding/json quotes a character of the body, never more.
+			e.bodyErr = redactError(e.bodyErr, token)
+		}
 	case p.empty():
 		e.excerpt = excerpt(body, e.ContentType, token)
 	}

@@ -118,7 +118,7 @@ func TestAPIErrorClasses(t *testing.T) {
 			wantHits:      3,
 			wantTemporary: true,
 			wantNotJSON:   true,
-			wantInMessage: []string{"vps_list: HTTP 503 with a non-JSON text/html body", "503 Service Temporarily Unavailable"},
+			wantInMessage: []string{"vps_list: HTTP 503 with an HTML body (Content-Type text/html), not JSON: ", "503 Service Temporarily Unavailable"},
 		},
 		{
 			name:          "502 with an empty body",
@@ -129,6 +129,49 @@ func TestAPIErrorClasses(t *testing.T) {
 			wantTemporary: true,
 			wantNotJSON:   true,
 			wantInMessage: []string{"HTTP 502 with an empty body"},
+		},
+		{
+			name:          "502 with truncated JSON",
+			call:          callRoutedIPv6,
+			handler:       jsonBody(502, `{"type": "https://developer.hostup.se/errors/upstream_unavailable", "code": "upstr`),
+			wantStatus:    502,
+			wantHits:      3,
+			wantTemporary: true,
+			wantNotJSON:   true,
+			wantInMessage: []string{"routed_ipv6: HTTP 502 with truncated JSON (the body ends after 82 bytes)"},
+		},
+		{
+			name:          "400 with a JSON array",
+			call:          callVPSList,
+			handler:       jsonBody(400, `[{"pointer": "/limit"}]`),
+			wantStatus:    400,
+			wantHits:      1,
+			wantNotJSON:   true,
+			wantInMessage: []string{"vps_list: HTTP 400 with a JSON array where a problem document was expected"},
+		},
+		{
+			name:          "500 with JSON null",
+			call:          callVPSList,
+			handler:       jsonBody(500, `null`),
+			wantStatus:    500,
+			wantHits:      3,
+			wantTemporary: true,
+			wantNotJSON:   true,
+			wantInMessage: []string{"vps_list: HTTP 500 with JSON null where a problem document was expected"},
+		},
+		{
+			name: "503 in plain text",
+			call: callVPSList,
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(503)
+				_, _ = w.Write([]byte("no healthy upstream"))
+			},
+			wantStatus:    503,
+			wantHits:      3,
+			wantTemporary: true,
+			wantNotJSON:   true,
+			wantInMessage: []string{`vps_list: HTTP 503 with a body that is not JSON (Content-Type text/plain): invalid character 'o' in literal null (expecting 'u'): "no healthy upstream"`},
 		},
 		{
 			name:          "408 is retried",
@@ -209,7 +252,7 @@ func TestNonJSONBodyExcerptIsShortAndSanitized(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := err.Error()
-	_, quoted, _ := strings.Cut(msg, "body: ")
+	_, quoted, _ := strings.Cut(msg, "not JSON: ")
 	if n := utf8.RuneCountInString(quoted); n > 110 {
 		t.Errorf("excerpt of %d runes: %s", n, quoted)
 	}
@@ -237,7 +280,7 @@ func TestHelpersSeeThroughWrapping(t *testing.T) {
 	if !hostup.IsRateLimited(tooMany) || !hostup.IsRateLimited(fmt.Errorf("x: %w", hostup.ErrRateLimited)) || hostup.IsRateLimited(notFound) {
 		t.Error("IsRateLimited")
 	}
-	if msg := (&hostup.APIError{StatusCode: 502, BodyNotJSON: true, ContentType: "text/html"}).Error(); msg != "hostup: HTTP 502 with a non-JSON text/html body" {
+	if msg := (&hostup.APIError{StatusCode: 502, BodyNotJSON: true, ContentType: "text/html"}).Error(); msg != "hostup: HTTP 502 with an HTML body (Content-Type text/html), not JSON" {
 		t.Errorf("hand-built error reads %q", msg)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
+	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
 // listServer serves pages keyed by the cursor that asks for them; "" is the
@@ -208,5 +209,97 @@ func TestListVPSInvalidCursorMidway(t *testing.T) {
 	}
 	if api.Hits() != 2 {
 		t.Errorf("%d requests; a 400 is not retried", api.Hits())
+	}
+}
+
+// fakeList serves acct's list with fault, to a client asking pageSize items
+// a page.
+func fakeList(t *testing.T, acct *hostuptest.Account, pageSize int, fault hostuptest.Fault) (*hostuptest.Server, *hostup.Client) {
+	t.Helper()
+	srv := hostuptest.NewServer(acct)
+	t.Cleanup(srv.Close)
+	srv.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSList), fault)
+	c, err := hostup.NewClient(srv.URL, testToken, hostup.WithPageSize(pageSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+func TestListVPSEndsWhenAPageAddsNothingNew(t *testing.T) {
+	t.Run("a cursor that changes every page while the items repeat", func(t *testing.T) {
+		srv, c := fakeList(t, hostuptest.DemoAccount(10), 3, hostuptest.Fault{SpinCursor: true})
+		var got []string
+		info, err := c.ListVPS(t.Context(), func(p []hostup.VPS) error {
+			for _, v := range p {
+				got = append(got, v.ID)
+			}
+			return nil
+		})
+		if !errors.Is(err, hostup.ErrNoProgress) {
+			t.Fatalf("err = %v, want ErrNoProgress", err)
+		}
+		if n := srv.Calls(hostuptest.EndpointVPSList); n != 2 {
+			t.Errorf("%d list calls, want 2", n)
+		}
+		if info.Pages != 1 || len(got) != 3 {
+			t.Errorf("info %+v, %d items handed over; want the first page only", info, len(got))
+		}
+	})
+	t.Run("an empty page that still has a cursor", func(t *testing.T) {
+		srv, c := fakeList(t, hostuptest.DemoAccount(0), 3, hostuptest.Fault{SpinCursor: true})
+		info, err := c.ListVPS(t.Context(), func(p []hostup.VPS) error { t.Error("an empty page without progress handed over"); return nil })
+		if !errors.Is(err, hostup.ErrNoProgress) || srv.Calls(hostuptest.EndpointVPSList) != 1 || info.Pages != 0 {
+			t.Errorf("err = %v after %d calls, info %+v; want ErrNoProgress after 1", err, srv.Calls(hostuptest.EndpointVPSList), info)
+		}
+	})
+	t.Run("a last page of items seen before", func(t *testing.T) {
+		api := listServer(t, map[string]string{"": page("c2", nil, "a", "b"), "c2": page("", nil, "b", "a")})
+		info, err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
+		if !errors.Is(err, hostup.ErrNoProgress) || info.Pages != 1 {
+			t.Errorf("err = %v, info %+v", err, info)
+		}
+	})
+	t.Run("pages that overlap but add something go on", func(t *testing.T) {
+		api := listServer(t, map[string]string{"": page("c2", nil, "a", "b"), "c2": page("c3", nil, "b", "c"), "c3": page("", nil, "c", "d")})
+		info, err := newTestClient(t, api).ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
+		if err != nil || info.Pages != 3 {
+			t.Errorf("err = %v, info %+v", err, info)
+		}
+	})
+	t.Run("an empty account", func(t *testing.T) {
+		_, c := fakeList(t, hostuptest.DemoAccount(0), 3, hostuptest.Fault{})
+		info, err := c.ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
+		if err != nil || info != (hostup.ListInfo{Pages: 1}) {
+			t.Errorf("err = %v, info %+v", err, info)
+		}
+	})
+}
+
+func TestListVPSReportsAFullPageWithoutContinuation(t *testing.T) {
+	tests := []struct {
+		name     string
+		vpses    int
+		fault    hostuptest.Fault
+		want     hostup.ListInfo
+		wantHits int
+	}{
+		{"a full page without hasMore and nextCursor", 5, hostuptest.Fault{NoPaginationFields: true}, hostup.ListInfo{Pages: 1, Unterminated: true}, 1},
+		{"a short page without them is the whole list", 4, hostuptest.Fault{NoPaginationFields: true}, hostup.ListInfo{Pages: 1}, 1},
+		{"a full last page that says it is the last", 10, hostuptest.Fault{}, hostup.ListInfo{Pages: 2}, 2},
+		{"a full page with hasMore of another type", 5, hostuptest.Fault{Set: map[string]any{"/hasMore": "no", "/nextCursor": nil}}, hostup.ListInfo{Pages: 1, Unterminated: true}, 1},
+		{"a full page with nextCursor null only", 5, hostuptest.Fault{NoPaginationFields: true, Set: map[string]any{"/nextCursor": nil}}, hostup.ListInfo{Pages: 1}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, c := fakeList(t, hostuptest.DemoAccount(tt.vpses), 5, tt.fault)
+			info, err := c.ListVPS(t.Context(), func([]hostup.VPS) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info != tt.want || srv.Calls(hostuptest.EndpointVPSList) != tt.wantHits {
+				t.Errorf("info %+v after %d calls, want %+v after %d", info, srv.Calls(hostuptest.EndpointVPSList), tt.want, tt.wantHits)
+			}
+		})
 	}
 }

@@ -1,8 +1,6 @@
 package hostup
 
 import (
-	"context"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -14,6 +12,8 @@ import (
 // documents the X-RateLimit-* headers on 429s; they are read on every
 // response in case 2xx responses carry them too.
 type RateLimit struct {
+	// Limit and Remaining are X-RateLimit-Limit and X-RateLimit-Remaining;
+	// the Has fields say whether each was present and readable.
 	Limit, Remaining       int64
 	HasLimit, HasRemaining bool
 	// Reset is X-RateLimit-Reset, an RFC 3339 timestamp (epoch seconds are
@@ -29,14 +29,22 @@ func parseRateLimit(h http.Header) RateLimit {
 	return rl
 }
 
-// parseHeaderNumber reads a non-negative number. Only the first item counts,
-// so the structured form of the IETF draft ("100, 100;w=60") reads as 100.
+// parseHeaderNumber reads a non-negative count. Only the first item counts,
+// so the structured form of the IETF draft ("100, 100;w=60") reads as 100. A
+// count written with a fraction ("100.0") is truncated.
 func parseHeaderNumber(v string) (int64, bool) {
 	if i := strings.IndexAny(v, ",;"); i >= 0 {
 		v = v[:i]
 	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || !(f >= 0) || f > math.MaxInt64/2 {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		return n, true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0) || f >= math.MaxInt64 {
 		return 0, false
 	}
 	return int64(f), true
@@ -80,80 +88,16 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // retryAfter is how long the response asks the client to wait: Retry-After,
-// else, on a 429, until X-RateLimit-Reset.
-func retryAfter(h http.Header, status int, now time.Time) time.Duration {
+// else, on a 429, until X-RateLimit-Reset. given is false when neither header
+// was usable.
+func retryAfter(h http.Header, status int, now time.Time) (d time.Duration, given bool) {
 	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
-		return d
+		return d, true
 	}
 	if status == http.StatusTooManyRequests {
 		if reset := parseReset(h.Get("X-RateLimit-Reset")); !reset.IsZero() {
-			return max(reset.Sub(now), 0)
+			return max(reset.Sub(now), 0), true
 		}
 	}
-	return 0
-}
-
-// block opens (or extends) the window in which no request is sent.
-func (c *Client) block(d time.Duration) {
-	if d <= 0 || c.gateFn != nil {
-		return
-	}
-	until := c.now().Add(d)
-	c.mu.Lock()
-	if until.After(c.blockedUntil) {
-		c.blockedUntil = until
-	}
-	c.mu.Unlock()
-}
-
-// BlockedUntil is the end of the current Retry-After window, or the zero time
-// when the client is not rate-limit blocked.
-func (c *Client) BlockedUntil() time.Time {
-	c.mu.Lock()
-	until := c.blockedUntil
-	c.mu.Unlock()
-	if c.now().Before(until) {
-		return until
-	}
-	return time.Time{}
-}
-
-// checkBlocked refuses a call inside the Retry-After window.
-func (c *Client) checkBlocked(endpoint string) error {
-	until := c.BlockedUntil()
-	if until.IsZero() {
-		return nil
-	}
-	left := until.Sub(c.now()).Round(time.Millisecond)
-	return fmt.Errorf("hostup: %s: %w: no request sent, %s left (until %s)",
-		endpoint, ErrRateLimited, left, until.UTC().Format(time.RFC3339))
-}
-
-// waitTurn runs before every attempt: it refuses the call inside a
-// Retry-After window and otherwise waits for the pacing limiter.
-func (c *Client) waitTurn(ctx context.Context, endpoint string) error {
-	if c.gateFn != nil {
-		if err := c.gateFn(ctx, endpoint); err != nil {
-			return fmt.Errorf("hostup: %s: %w", endpoint, err)
-		}
-	}
-	if err := c.checkBlocked(endpoint); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("hostup: %s: %w", endpoint, err)
-	}
-	if c.limiter == nil {
-		return nil
-	}
-	if err := c.limiter.Wait(ctx); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("hostup: %s: %w", endpoint, cerr)
-		}
-		// The limiter refuses up front a wait that would outlast the deadline.
-		return fmt.Errorf("hostup: %s: the client-side rate limit (%g calls/s) would delay the call past the context deadline: %w",
-			endpoint, c.rps, context.DeadlineExceeded)
-	}
-	// A 429 may have arrived for another call while this one waited.
-	return c.checkBlocked(endpoint)
+	return 0, false
 }

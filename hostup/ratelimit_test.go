@@ -3,74 +3,86 @@ package hostup_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
+	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
 var t0 = time.Date(2026, 4, 27, 12, 34, 56, 0, time.UTC)
 
-func TestRateLimited429BlocksFurtherCalls(t *testing.T) {
+func TestRateLimited429ReportsWhatHostUpAsked(t *testing.T) {
 	tests := []struct {
-		name     string
-		headers  map[string]string
-		wantWait time.Duration
+		name      string
+		code      string
+		headers   map[string]string
+		wantWait  time.Duration
+		wantGiven bool
 	}{
 		{
 			name:     "Retry-After in seconds wins over X-RateLimit-Reset",
+			code:     "rate_limit_exceeded",
 			headers:  map[string]string{"Retry-After": "1", "X-RateLimit-Reset": t0.Add(time.Minute).Format(time.RFC3339)},
-			wantWait: time.Second,
+			wantWait: time.Second, wantGiven: true,
 		},
 		{
 			name:     "Retry-After as an HTTP-date",
+			code:     "rate_limited",
 			headers:  map[string]string{"Retry-After": t0.Add(3 * time.Second).Format(http.TimeFormat)},
-			wantWait: 3 * time.Second,
+			wantWait: 3 * time.Second, wantGiven: true,
 		},
 		{
 			name: "only X-RateLimit-Reset as an RFC 3339 timestamp",
+			code: "rate_limit_exceeded",
 			headers: map[string]string{
 				"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
 				"X-RateLimit-Reset": t0.Add(2500 * time.Millisecond).Format(time.RFC3339Nano),
 			},
-			wantWait: 2500 * time.Millisecond,
+			wantWait: 2500 * time.Millisecond, wantGiven: true,
 		},
 		{
 			name:     "only X-RateLimit-Reset in epoch seconds",
+			code:     "rate_limited",
 			headers:  map[string]string{"X-RateLimit-Reset": strconv.FormatInt(t0.Add(7*time.Second).Unix(), 10)},
-			wantWait: 7 * time.Second,
+			wantWait: 7 * time.Second, wantGiven: true,
+		},
+		{
+			name:     "Retry-After 0 is given",
+			code:     "rate_limited",
+			headers:  map[string]string{"Retry-After": "0"},
+			wantWait: 0, wantGiven: true,
+		},
+		{
+			name:    "no usable header",
+			code:    "rate_limited",
+			headers: map[string]string{"Retry-After": "soon", "X-RateLimit-Reset": "later"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var limited atomic.Bool
-			limited.Store(true)
-			api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-				if !limited.Load() {
-					jsonBody(http.StatusOK, `{"data": []}`)(w, r)
-					return
-				}
+			api := newFakeAPI(t, sequence(func(w http.ResponseWriter, r *http.Request) {
 				for k, v := range tt.headers {
 					w.Header().Set(k, v)
 				}
-				problemBody(http.StatusTooManyRequests, "rate_limit_exceeded", "Too many requests. Retry after the limit resets.")(w, r)
-			})
-			clock := newFakeClock(t0)
+				problemBody(http.StatusTooManyRequests, tt.code, "Too many requests. Retry after the limit resets.")(w, r)
+			}, jsonBody(http.StatusOK, `{}`)))
 			var rec recorder
 			c := newTestClient(t, api, hostup.WithObserver(rec.observe))
-			hostup.SetClock(c, clock.Now)
+			hostup.SetClock(c, newFakeClock(t0).Now)
 
 			_, err := c.RoutedIPv6(t.Context())
 			var apiErr *hostup.APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests {
-				t.Fatalf("err = %v, want the 429 APIError", err)
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests || apiErr.Code != tt.code {
+				t.Fatalf("err = %v, want the 429 APIError with code %s", err, tt.code)
 			}
-			if apiErr.RetryAfter != tt.wantWait {
-				t.Errorf("RetryAfter %v, want %v", apiErr.RetryAfter, tt.wantWait)
+			if apiErr.RetryAfter != tt.wantWait || apiErr.RetryAfterGiven != tt.wantGiven {
+				t.Errorf("RetryAfter %v given %t, want %v given %t", apiErr.RetryAfter, apiErr.RetryAfterGiven, tt.wantWait, tt.wantGiven)
 			}
 			if !hostup.IsRateLimited(err) || errors.Is(err, hostup.ErrRateLimited) {
 				t.Errorf("the 429 itself: IsRateLimited %t, errors.Is(ErrRateLimited) %t; want true, false",
@@ -79,61 +91,50 @@ func TestRateLimited429BlocksFurtherCalls(t *testing.T) {
 			if api.Hits() != 1 {
 				t.Errorf("%d requests; a 429 is not retried", api.Hits())
 			}
-			if got := c.BlockedUntil(); !got.Equal(t0.Add(tt.wantWait)) {
-				t.Errorf("BlockedUntil %v, want %v", got, t0.Add(tt.wantWait))
+			// The client keeps no window: the next call goes out (the
+			// policy is the gate's).
+			if _, err := c.RoutedIPv6(t.Context()); err != nil {
+				t.Fatalf("next call: %v", err)
 			}
-
-			// Inside the window: no request at all, on any endpoint.
-			clock.Advance(tt.wantWait / 2)
-			_, err = c.VPSNetwork(t.Context(), "vps_1")
-			if !errors.Is(err, hostup.ErrRateLimited) {
-				t.Fatalf("err = %v, want ErrRateLimited", err)
-			}
-			if left := (tt.wantWait - tt.wantWait/2).String(); !strings.Contains(err.Error(), left+" left") {
-				t.Errorf("error %q does not say %s left", err, left)
-			}
-			if _, err := c.ListVPS(t.Context(), func([]hostup.VPS) error { return nil }); !errors.Is(err, hostup.ErrRateLimited) {
-				t.Errorf("ListVPS err = %v, want ErrRateLimited", err)
-			}
-			if api.Hits() != 1 {
-				t.Errorf("%d requests inside the Retry-After window, want none after the 429", api.Hits()-1)
-			}
-			if n := len(rec.Calls()); n != 1 {
-				t.Errorf("%d observed attempts; refused calls are not attempts", n)
-			}
-
-			// After the window: calls go out again.
-			clock.Advance(tt.wantWait)
-			limited.Store(false)
-			if !c.BlockedUntil().IsZero() {
-				t.Errorf("BlockedUntil %v after the window", c.BlockedUntil())
-			}
-			if _, err := c.ListVPSPage(t.Context(), ""); err != nil {
-				t.Fatalf("after the window: %v", err)
-			}
-			if api.Hits() != 2 {
-				t.Errorf("%d requests, want 2", api.Hits())
+			if api.Hits() != 2 || len(rec.Calls()) != 2 {
+				t.Errorf("%d requests, %d observed; want 2, 2", api.Hits(), len(rec.Calls()))
 			}
 		})
 	}
 }
 
-func TestRateLimited429WithoutAHintDoesNotBlock(t *testing.T) {
-	api := newFakeAPI(t, sequence(
-		problemBody(http.StatusTooManyRequests, "rate_limited", "Slow down."),
-		jsonBody(http.StatusOK, `{}`),
-	))
-	c := newTestClient(t, api)
-	_, err := c.RoutedIPv6(t.Context())
-	var apiErr *hostup.APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != "rate_limited" || apiErr.RetryAfter != 0 {
-		t.Fatalf("err = %v, want a 429 without RetryAfter", err)
-	}
-	if !c.BlockedUntil().IsZero() {
-		t.Errorf("blocked until %v with no hint", c.BlockedUntil())
-	}
-	if _, err := c.RoutedIPv6(t.Context()); err != nil {
-		t.Errorf("second call: %v", err)
+func TestRateLimited429ThroughTheFakeAPI(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		fault     hostuptest.Fault
+		wantCode  string
+		wantWait  time.Duration
+		wantGiven bool
+	}{
+		{"no wait headers", hostuptest.Fault{Status: 429, NoRateLimitHeaders: true}, "rate_limit_exceeded", 0, false},
+		{"no wait headers, rate_limited", hostuptest.Fault{Code: "rate_limited", NoRateLimitHeaders: true}, "rate_limited", 0, false},
+		{"Retry-After 30", hostuptest.Fault{RetryAfter: 30 * time.Second}, "rate_limit_exceeded", 30 * time.Second, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := hostuptest.NewServer(hostuptest.DocsAccount())
+			defer srv.Close()
+			srv.Fail(hostuptest.Endpoint(hostuptest.EndpointRoutedIPv6), tt.fault)
+			c, err := hostup.NewClient(srv.URL, "hu_test_key_0123456789")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.RoutedIPv6(t.Context())
+			var apiErr *hostup.APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.Code != tt.wantCode || !hostup.IsRateLimited(err) {
+				t.Fatalf("err = %v, want a 429 %s", err, tt.wantCode)
+			}
+			if apiErr.RetryAfterGiven != tt.wantGiven || (tt.wantGiven && apiErr.RetryAfter != tt.wantWait) {
+				t.Errorf("RetryAfter %v given %t, want %v given %t", apiErr.RetryAfter, apiErr.RetryAfterGiven, tt.wantWait, tt.wantGiven)
+			}
+			if srv.Calls(hostuptest.EndpointRoutedIPv6) != 1 {
+				t.Errorf("%d calls; a 429 is not retried", srv.Calls(hostuptest.EndpointRoutedIPv6))
+			}
+		})
 	}
 }
 
@@ -154,37 +155,82 @@ func TestRateLimitHeadersAreReportedOnSuccess(t *testing.T) {
 	}
 }
 
-func TestPacingSpacesAttempts(t *testing.T) {
-	api := newFakeAPI(t, jsonBody(http.StatusOK, `{}`))
-	c := newTestClient(t, api, hostup.WithRateLimit(20)) // one call per 50ms
-	start := time.Now()
-	for range 3 {
-		if _, err := c.RoutedIPv6(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+func TestGateIsAskedBeforeEveryAttemptIncludingRetries(t *testing.T) {
+	srv := hostuptest.NewServer(hostuptest.DocsAccount())
+	defer srv.Close()
+	srv.FailTimes(hostuptest.Endpoint(hostuptest.EndpointVPSNetwork), hostuptest.Fault{Status: 503}, 2)
+	var asked []string
+	var attemptsAtGate []int
+	var rec recorder
+	c, err := hostup.NewClient(srv.URL, "hu_test_key_0123456789", hostup.WithRetries(2), hostup.WithObserver(rec.observe),
+		hostup.WithGate(func(ctx context.Context, endpoint string) error {
+			if ctx == nil {
+				t.Error("nil context")
+			}
+			asked = append(asked, endpoint)
+			attemptsAtGate = append(attemptsAtGate, srv.TotalCalls())
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if elapsed := time.Since(start); elapsed < 90*time.Millisecond {
-		t.Errorf("3 calls at 20/s took %v, want at least ~100ms", elapsed)
+	hostup.SetBackoff(c, time.Millisecond, 2*time.Millisecond)
+	if _, err := c.VPSNetwork(t.Context(), hostuptest.DocsVPSID); err != nil {
+		t.Fatalf("third attempt should succeed: %v", err)
+	}
+	want := []string{hostup.EndpointVPSNetwork, hostup.EndpointVPSNetwork, hostup.EndpointVPSNetwork}
+	if !slices.Equal(asked, want) {
+		t.Errorf("gate asked for %v, want %v", asked, want)
+	}
+	// Each time before the attempt it gates.
+	if !slices.Equal(attemptsAtGate, []int{0, 1, 2}) {
+		t.Errorf("requests made when the gate was asked: %v, want [0 1 2]", attemptsAtGate)
+	}
+	if got := rec.Statuses(); !slices.Equal(got, []int{503, 503, 200}) {
+		t.Errorf("observed %v", got)
 	}
 }
 
-func TestPacingGivesUpWhenTheWaitOutlastsTheDeadline(t *testing.T) {
-	api := newFakeAPI(t, jsonBody(http.StatusOK, `{}`))
-	c := newTestClient(t, api, hostup.WithRateLimit(0.1)) // next token in 10s
-	if _, err := c.RoutedIPv6(t.Context()); err != nil {
+func TestRefusingGateMakesNoRequest(t *testing.T) {
+	srv := hostuptest.NewServer(hostuptest.DocsAccount())
+	defer srv.Close()
+	refusal := fmt.Errorf("account: %w: 12s left", hostup.ErrRateLimited)
+	var rec recorder
+	c, err := hostup.NewClient(srv.URL, "hu_test_key_0123456789", hostup.WithObserver(rec.observe),
+		hostup.WithGate(func(context.Context, string) error { return refusal }))
+	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	calls := map[string]func() error{
+		hostup.EndpointRoutedIPv6: func() error { _, err := c.RoutedIPv6(t.Context()); return err },
+		hostup.EndpointVPSNetwork: func() error { _, err := c.VPSNetwork(t.Context(), hostuptest.DocsVPSID); return err },
+		hostup.EndpointVPSList:    func() error { _, err := c.ListVPSPage(t.Context(), ""); return err },
+	}
+	for endpoint, call := range calls {
+		err := call()
+		if !errors.Is(err, refusal) || !errors.Is(err, hostup.ErrRateLimited) || !hostup.IsRateLimited(err) {
+			t.Errorf("%s: err = %v, want the gate's error wrapped", endpoint, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), endpoint) {
+			t.Errorf("%s: error %q does not name the endpoint", endpoint, err)
+		}
+	}
+	if srv.TotalCalls() != 0 || len(rec.Calls()) != 0 {
+		t.Errorf("%d requests, %d observed attempts; a refusing gate makes none", srv.TotalCalls(), len(rec.Calls()))
+	}
+
+	// A gate that waits is bounded by the call's context.
+	c, err = hostup.NewClient(srv.URL, "hu_test_key_0123456789",
+		hostup.WithGate(func(ctx context.Context, _ string) error { <-ctx.Done(); return ctx.Err() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer cancel()
-	start := time.Now()
-	_, err := c.RoutedIPv6(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want a deadline error", err)
+	if _, err := c.RoutedIPv6(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the deadline", err)
 	}
-	if elapsed := time.Since(start); elapsed > time.Second {
-		t.Errorf("took %v; a wait past the deadline should be refused up front", elapsed)
-	}
-	if api.Hits() != 1 {
-		t.Errorf("%d requests", api.Hits())
+	if srv.TotalCalls() != 0 {
+		t.Errorf("%d requests", srv.TotalCalls())
 	}
 }

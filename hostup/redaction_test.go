@@ -2,10 +2,10 @@ package hostup_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +24,29 @@ func echoAuth(status int, contentType, format string) http.HandlerFunc {
 		w.WriteHeader(status)
 		fmt.Fprintf(w, format, auth, token)
 	}
+}
+
+// redirectEchoingAuth answers a redirect whose Location holds the token.
+func redirectEchoingAuth(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("Location", fmt.Sprintf(format, token))
+		w.WriteHeader(http.StatusMovedPermanently)
+	}
+}
+
+// newItemEachCall answers list pages with one VPS never given before and
+// the nextCursor next returns.
+func newItemEachCall(next func(*http.Request) string) http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		jsonBody(200, fmt.Sprintf(`{"data": [{"id": "vps_%d"}], "nextCursor": %q}`, n.Add(1), next(r)))(w, r)
+	}
+}
+
+func listAll(ctx context.Context, c *hostup.Client) error {
+	_, err := c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
+	return err
 }
 
 func echoProblem(status int) http.HandlerFunc {
@@ -47,26 +70,19 @@ func TestTokenNeverInErrors(t *testing.T) {
 		{"503 HTML page echoing the key", echoAuth(503, "text/html", "<html><body><pre>%s</pre> %s</body></html>"), callVPSNetwork},
 		{"502 JSON that is not a problem", echoAuth(502, "application/json", `{"echo": "%s", "token": "%s"}`), callVPSNetwork},
 		{"200 truncated JSON echoing the key", echoAuth(200, "application/json", `{"primaryIP": "%s", "vlanTag": "%s`), callVPSNetwork},
-		{"200 with the key as a wrongly typed value", echoAuth(200, "application/json", `{"primaryIP": "%s", "vlanTag": "%s"}`), callVPSNetwork},
 		{"200 HTML echoing the key", echoAuth(200, "text/html", `<p>%s %s</p>`), callRoutedIPv6},
-		{"429 then a call refused inside the window", echoAuth(429, "text/plain", "%s %s"), func(ctx context.Context, c *hostup.Client) error {
-			if err := callRoutedIPv6(ctx, c); err == nil {
-				return errors.New("no error from the 429")
-			} else if strings.Contains(err.Error(), testToken) {
-				return err
-			}
-			return callVPSNetwork(ctx, c)
-		}},
-		{"repeated cursor", jsonBody(200, `{"data": [], "nextCursor": "`+testToken+`"}`), func(ctx context.Context, c *hostup.Client) error {
-			_, err := c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
-			return err
-		}},
-		{"too many pages", func(w http.ResponseWriter, r *http.Request) {
-			jsonBody(200, `{"data": [], "nextCursor": "`+testToken+r.URL.Query().Get("cursor")+`x"}`)(w, r)
-		}, func(ctx context.Context, c *hostup.Client) error {
-			_, err := c.ListVPS(ctx, func([]hostup.VPS) error { return nil })
-			return err
-		}},
+		{"200 HTML 502 page with the key in its title", echoAuth(200, "text/html", `<html><head><title>%[2]s 502 Bad Gateway</title></head><body>%[1]s</body></html>`), callVPSNetwork},
+		{"200 HTML with the key across the end of what the excerpt reads", echoAuth(200, "text/html",
+			"<p>"+strings.Repeat(" ", 16<<10-3-5)+"%[2]s %[1]s</p>"), callVPSNetwork},
+		{"200 text labelled JSON echoing the key", echoAuth(200, "application/json", `Bearer: %[2]s %[1]s`), callVPSList},
+		{"502 HTML labelled JSON echoing the key", echoAuth(502, "application/json", `<html>%[2]s %[1]s</html>`), callVPSList},
+		{"301 to a URL holding the key in path and query", redirectEchoingAuth("http://127.0.0.1:1/%[1]s?key=%[1]s"), callVPSList},
+		{"302 to a host named after the key", redirectEchoingAuth("https://%[1]s.example.net:8443/"), callVPSNetwork},
+		{"307 with the key as user info", redirectEchoingAuth("https://%[1]s:%[1]s@example.net/"), callRoutedIPv6},
+		{"429 echoing the key", echoAuth(429, "text/plain", "%s %s"), callRoutedIPv6},
+		{"repeated cursor", newItemEachCall(func(*http.Request) string { return testToken }), listAll},
+		{"too many pages", newItemEachCall(func(r *http.Request) string { return testToken + r.URL.Query().Get("cursor") + "x" }), listAll},
+		{"no progress", jsonBody(200, `{"data": [{"id": "`+testToken+`"}], "nextCursor": "`+testToken+`"}`), listAll},
 		{"deadline on a hanging server", hang, func(ctx context.Context, c *hostup.Client) error {
 			ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 			defer cancel()

@@ -1,7 +1,6 @@
 package hostup
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -12,23 +11,38 @@ import (
 // errors, 5xx, 408) up to c.retries times. Other 4xx, 429 included, are
 // final. It returns the body and Content-Type of the 2xx response; the
 // caller hands the body back with releaseBody once it is decoded.
-func (c *Client) get(ctx context.Context, endpoint, pathQuery string) (*bytes.Buffer, string, error) {
+func (c *Client) get(ctx context.Context, endpoint, pathQuery string) (reply, error) {
 	target := c.baseURL + pathQuery
 	for attempt := 0; ; attempt++ {
 		if err := c.waitTurn(ctx, endpoint); err != nil {
-			return nil, "", err
+			return reply{}, err
 		}
-		body, contentType, retry, err := c.attempt(ctx, endpoint, target)
+		r, retry, err := c.attempt(ctx, endpoint, target)
 		if err == nil {
-			return body, contentType, nil
+			return r, nil
 		}
 		if !retry || attempt >= c.retries {
-			return nil, "", err
+			return reply{}, err
 		}
 		if err := c.pause(ctx, endpoint, c.backoff(attempt), err); err != nil {
-			return nil, "", err
+			return reply{}, err
 		}
 	}
+}
+
+// waitTurn runs before every attempt: it refuses the attempt when the
+// context is done, then asks the gate (WithGate).
+func (c *Client) waitTurn(ctx context.Context, endpoint string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("hostup: %s: %w", endpoint, err)
+	}
+	if c.gate == nil {
+		return nil
+	}
+	if err := c.gate(ctx, endpoint); err != nil {
+		return fmt.Errorf("hostup: %s: %w", endpoint, err)
+	}
+	return nil
 }
 
 // pause sleeps d before the next attempt. A pause that would end past the

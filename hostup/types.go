@@ -25,14 +25,6 @@ type Gate struct {
 // later is exported without a code change.
 type Actions map[string]Gate
 
-// Mismatch is a field whose JSON type was not the documented one: it is
-// left out (nil or zero) and the rest of the document is kept.
-type Mismatch struct {
-	Field string // JSON path, [] for array elements: interfaces[].vlan
-	Want  string // the documented JSON type
-	Got   string // the JSON type that came
-}
-
 // VPS is one item of GET /api/v2/vps.
 type VPS struct {
 	ID              string           `json:"id"`
@@ -43,7 +35,8 @@ type VPS struct {
 	OperatingSystem *json.RawMessage `json:"operatingSystem"`
 	Billing         *Billing         `json:"billing"`
 	Resources       *Resources       `json:"resources"`
-
+	// Mismatches lists the fields of this item that came with another JSON
+	// type than documented and were left out (paths relative to the item).
 	Mismatches []Mismatch `json:"-"`
 }
 
@@ -69,6 +62,13 @@ type VPSPage struct {
 	Data       []VPS   `json:"data"`
 	HasMore    *bool   `json:"hasMore"`
 	NextCursor *string `json:"nextCursor"`
+	// Mismatches lists the envelope's fields (hasMore, nextCursor, data,
+	// data[]) that came with another JSON type than documented; an item's
+	// own are on the item.
+	Mismatches []Mismatch `json:"-"`
+
+	// unterminated: a full page without a usable continuation (ListInfo).
+	unterminated bool
 }
 
 // VPSNetwork is GET /api/v2/vps/{id}/network.
@@ -92,7 +92,9 @@ type VPSNetwork struct {
 	PrivateNetworkDefaults  *PrivateNetworkDefaults `json:"privateNetworkDefaults"`
 	IPChangePolicy          *IPChangePolicy         `json:"ipChangePolicy"`
 	Actions                 Actions                 `json:"actions"`
-
+	// Mismatches lists the fields that came with another JSON type than
+	// documented and were left out (nil, zero, or the array element
+	// dropped); everything else is decoded.
 	Mismatches []Mismatch `json:"-"`
 }
 
@@ -238,7 +240,8 @@ type RoutedIPv6 struct {
 	Pools                []Pool        `json:"pools"`
 	Destinations         []Destination `json:"destinations"`
 	Actions              Actions       `json:"actions"`
-
+	// Mismatches lists the fields that came with another JSON type than
+	// documented and were left out; everything else is decoded.
 	Mismatches []Mismatch `json:"-"`
 }
 

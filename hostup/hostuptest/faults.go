@@ -1,10 +1,15 @@
 package hostuptest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"html"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,13 +37,32 @@ func Endpoint(name string) Target { return Target{Endpoint: name} }
 //   - Delay waits before anything else;
 //   - Hang holds the request until the client goes away or the server closes,
 //     and never answers;
+//   - Location answers a redirect to it: Status (302 when 0) with a
+//     Location header and Body (a short HTML page when nil), as a web
+//     server or a proxy in front of the API would;
 //   - Body answers Body as it is, with ContentType (sniffed when empty) and
-//     Status (200 when 0): an HTML page from a proxy, truncated JSON;
+//     Status (200 when 0): an HTML page from a proxy (BadGatewayPage),
+//     truncated JSON; an empty but non-nil Body ([]byte{}) is an empty body;
 //   - Status answers an RFC 7807 problem with Code. Status 0 with a Code takes
 //     the status HostUp uses for it (404 for vps_not_found, 500 for a code it
 //     does not know); Status 0 with a RetryAfter is 429; a 2xx Status without
 //     Body is ignored;
-//   - otherwise the normal response is served, with RepeatCursor applied.
+//   - otherwise the normal response is served, changed by Set, Truncate,
+//     RepeatCursor, SpinCursor and NoPaginationFields.
+//
+// One line each, for the faults met in the field:
+//
+//	Fault{Status: 429, NoRateLimitHeaders: true}         // 429 that says nothing of when
+//	Fault{Code: "rate_limited", NoRateLimitHeaders: true} // the other 429 code
+//	Fault{RetryAfter: 30 * time.Second}                   // 429 with Retry-After: 30
+//	Fault{Status: 301, Location: other.URL}               // a redirect
+//	Fault{Status: 502, Body: BadGatewayPage}              // a proxy's HTML 502
+//	Fault{Body: []byte{}}                                 // an empty 200
+//	Fault{Truncate: 100}                                  // the real 200 body, cut after 100 bytes
+//	Fault{Set: map[string]any{"/interfaces/0/vlan": "112"}} // one field of the wrong type
+//	Fault{Set: map[string]any{"/limits": []any{}}}          // an object sent as []
+//	Fault{SpinCursor: true}                               // a new nextCursor every page, same items
+//	Fault{NoPaginationFields: true}                       // a list page without hasMore/nextCursor
 type Fault struct {
 	Status int
 	// Code is the problem's code; empty takes the usual one for Status
@@ -46,15 +70,136 @@ type Fault struct {
 	Code string
 	// RetryAfter sets Retry-After (whole seconds, rounded up),
 	// X-RateLimit-Remaining 0 and X-RateLimit-Reset (RFC 3339) that far ahead.
-	RetryAfter  time.Duration
-	Body        []byte
-	ContentType string
-	Hang        bool
-	Delay       time.Duration
+	RetryAfter time.Duration
+	// NoRateLimitHeaders answers the fault without Retry-After and without
+	// any X-RateLimit-* header: a 429 that does not say how long to wait
+	// (Fault{Status: 429, NoRateLimitHeaders: true}). It overrides
+	// RetryAfter's headers, not its choice of status.
+	NoRateLimitHeaders bool
+	Body               []byte
+	ContentType        string
+	Hang               bool
+	Delay              time.Duration
 	// RepeatCursor makes a VPS list page answer hasMore true and, as
 	// nextCursor, the cursor it was asked with (the first page: its own
 	// cursor), so a client that does not guard against it loops.
 	RepeatCursor bool
+	// Location, when set, makes the answer a redirect (see above):
+	// Fault{Status: 301, Location: other.URL + "/api/v2/vps"}.
+	Location string
+
+	// Set patches the normal 2xx JSON body: each key is a JSON Pointer
+	// (RFC 6901) into the document, each value the JSON to put there
+	// (marshalled with encoding/json: nil is null, a json.RawMessage is
+	// taken as it is). An object member is replaced or added; an array
+	// element is replaced, and the index "-" appends one. Keys are applied
+	// in sorted order. A pointer that does not resolve answers a 500
+	// problem whose detail says why, so the test sees it.
+	//
+	//	Fault{Set: map[string]any{"/interfaces/0/vlan": "112"}}
+	//	Fault{Set: map[string]any{"/interfaces/0/id": nil, "/interfaces/-": map[string]any{"id": nil, "mac": "52:54:00:00:00:02"}}}
+	Set map[string]any
+	// Truncate, when positive, cuts the normal 2xx body (after Set) to its
+	// first Truncate bytes, with a Content-Length to match: the client
+	// reads a complete response holding half a document.
+	Truncate int
+	// SpinCursor makes a VPS list page answer hasMore true and a nextCursor
+	// never given before that leads to the same items again, so a client
+	// that only guards against a repeated cursor pages for ever.
+	SpinCursor bool
+	// NoPaginationFields makes a VPS list page answer {"data": [...]} alone,
+	// without hasMore and nextCursor: HostUp does not document the list's
+	// envelope.
+	NoPaginationFields bool
+}
+
+// BadGatewayPage is the HTML page nginx answers when the API behind it is
+// down: Fault{Status: 502, Body: BadGatewayPage}.
+var BadGatewayPage = []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+// reshape applies Set and Truncate to a normal 2xx body.
+func (f *Fault) reshape(body []byte) ([]byte, error) {
+	if len(f.Set) > 0 {
+		var err error
+		if body, err = patchJSON(body, f.Set); err != nil {
+			return nil, err
+		}
+	}
+	if f.Truncate > 0 && f.Truncate < len(body) {
+		body = body[:f.Truncate]
+	}
+	return body, nil
+}
+
+// patchJSON applies Fault.Set to a JSON document.
+func patchJSON(body []byte, set map[string]any) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("hostuptest: Fault.Set: the body is not JSON: %w", err)
+	}
+	for _, ptr := range slices.Sorted(maps.Keys(set)) {
+		raw, err := json.Marshal(set[ptr])
+		if err != nil {
+			return nil, fmt.Errorf("hostuptest: Fault.Set[%q]: %w", ptr, err)
+		}
+		var v any
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			return nil, fmt.Errorf("hostuptest: Fault.Set[%q]: %w", ptr, err)
+		}
+		if doc, err = setPointer(doc, ptr, v); err != nil {
+			return nil, fmt.Errorf("hostuptest: Fault.Set[%q]: %w", ptr, err)
+		}
+	}
+	return json.Marshal(doc)
+}
+
+// setPointer puts v at the JSON Pointer ptr in doc and returns the new doc.
+func setPointer(doc any, ptr string, v any) (any, error) {
+	if ptr == "" {
+		return v, nil
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return nil, errors.New("a JSON Pointer starts with /")
+	}
+	head, rest, deeper := strings.Cut(ptr[1:], "/")
+	head = strings.NewReplacer("~1", "/", "~0", "~").Replace(head)
+	sub := ""
+	if deeper {
+		sub = "/" + rest
+	}
+	switch d := doc.(type) {
+	case map[string]any:
+		if !deeper {
+			d[head] = v
+			return d, nil
+		}
+		child, ok := d[head]
+		if !ok {
+			return nil, fmt.Errorf("no member %q", head)
+		}
+		nv, err := setPointer(child, sub, v)
+		d[head] = nv
+		return d, err
+	case []any:
+		if head == "-" {
+			if deeper {
+				return nil, errors.New(`"-" must be last`)
+			}
+			return append(d, v), nil
+		}
+		i, err := strconv.Atoi(head)
+		if err != nil || i < 0 || i >= len(d) {
+			return nil, fmt.Errorf("no element %q in an array of %d", head, len(d))
+		}
+		nv, err := setPointer(d[i], sub, v)
+		d[i] = nv
+		return d, err
+	}
+	return nil, fmt.Errorf("%q is inside a JSON %T, not an object or array", head, doc)
 }
 
 // Fail injects f into every request matching target until Clear. Rules
@@ -154,12 +299,22 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	}
 
 	status := f.Status
+	if f.Location != "" {
+		if status == 0 {
+			status = http.StatusFound
+		}
+		w.Header().Set("Location", f.Location)
+		if f.Body == nil {
+			f.Body = []byte("<a href=\"" + html.EscapeString(f.Location) + "\">" + http.StatusText(status) + "</a>.\n")
+			f.ContentType = "text/html; charset=utf-8"
+		}
+	}
 	if f.Body != nil {
 		if status == 0 {
 			status = http.StatusOK
 		}
 		h := w.Header()
-		if f.RetryAfter > 0 {
+		if f.RetryAfter > 0 && !f.NoRateLimitHeaders {
 			s.setRetryAfter(h, f.RetryAfter)
 		}
 		ct := f.ContentType
@@ -189,10 +344,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	if code == "" {
 		code = codeForStatus(status)
 	}
-	if f.RetryAfter > 0 {
+	switch {
+	case f.NoRateLimitHeaders:
+		s.writeProblem(w, r, status, code, "")
+	case f.RetryAfter > 0:
 		s.setRetryAfter(w.Header(), f.RetryAfter)
 		s.writeProblem(w, r, status, code, "")
-	} else {
+	default:
 		s.problem(w, r, status, code, "")
 	}
 	return true

@@ -2,7 +2,9 @@ package hostuptest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -57,6 +59,20 @@ func TestFaultKinds(t *testing.T) {
 				wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
 				if got := r.header.Get("Retry-After"); got != "3" {
 					t.Errorf("Retry-After = %q", got)
+				}
+			},
+		},
+		{
+			name:   "429 without any wait header",
+			target: hostuptest.Endpoint(hostuptest.EndpointRoutedIPv6),
+			fault:  hostuptest.Fault{Code: "rate_limited", NoRateLimitHeaders: true},
+			path:   "/api/v2/routed-ipv6",
+			check: func(t *testing.T, r response) {
+				wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
+				for _, h := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+					if v := r.header.Get(h); v != "" {
+						t.Errorf("%s = %q, want none", h, v)
+					}
 				}
 			},
 		},
@@ -179,6 +195,36 @@ func TestFaultKinds(t *testing.T) {
 				t.Errorf("after Clear: status %d %s", r.status, r.body)
 			}
 		})
+	}
+}
+
+func TestRedirectFault(t *testing.T) {
+	srv := hostuptest.NewServer(hostuptest.DemoAccount(1))
+	defer srv.Close()
+	noFollow := *srv.Client()
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, tt := range []struct {
+		fault      hostuptest.Fault
+		wantStatus int
+	}{
+		{hostuptest.Fault{Location: "http://elsewhere.example/api/v2/vps"}, http.StatusFound},
+		{hostuptest.Fault{Status: http.StatusMovedPermanently, Location: "http://elsewhere.example/api/v2/vps"}, http.StatusMovedPermanently},
+		{hostuptest.Fault{Status: http.StatusPermanentRedirect, Location: "/elsewhere"}, http.StatusPermanentRedirect},
+	} {
+		srv.Clear()
+		srv.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSList), tt.fault)
+		res, err := noFollow.Get(srv.URL + "/api/v2/vps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.wantStatus || res.Header.Get("Location") != tt.fault.Location {
+			t.Errorf("%+v: status %d, Location %q", tt.fault, res.StatusCode, res.Header.Get("Location"))
+		}
+		if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "<a href=") {
+			t.Errorf("%+v: body %q (%s), want a short HTML page", tt.fault, body, res.Header.Get("Content-Type"))
+		}
 	}
 }
 
@@ -404,4 +450,138 @@ func TestCloseReleasesLatencyAndDelay(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSpinCursor(t *testing.T) {
+	srv := hostuptest.NewServer(hostuptest.DemoAccount(10))
+	defer srv.Close()
+	srv.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSList), hostuptest.Fault{SpinCursor: true})
+
+	seen := map[string]bool{}
+	path := "/api/v2/vps?limit=3"
+	var firstID any
+	for i := range 5 {
+		p := decodePage(t, get(t, srv, path))
+		if !*p.HasMore || p.NextCursor == nil || seen[*p.NextCursor] {
+			t.Fatalf("page %d: hasMore %v, nextCursor %v (seen before: %t)", i, *p.HasMore, p.NextCursor, p.NextCursor != nil && seen[*p.NextCursor])
+		}
+		seen[*p.NextCursor] = true
+		if i == 0 {
+			firstID = p.Data[0]["id"]
+		} else if p.Data[0]["id"] != firstID {
+			t.Errorf("page %d starts with %v, want the same items again (%v)", i, p.Data[0]["id"], firstID)
+		}
+		path = "/api/v2/vps?limit=3&cursor=" + *p.NextCursor
+	}
+}
+
+func TestNoPaginationFields(t *testing.T) {
+	srv := hostuptest.NewServer(hostuptest.DemoAccount(10))
+	defer srv.Close()
+	srv.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSList), hostuptest.Fault{NoPaginationFields: true})
+	r := get(t, srv, "/api/v2/vps?limit=5")
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &p); err != nil || r.status != http.StatusOK {
+		t.Fatalf("status %d, %s: %v", r.status, r.body, err)
+	}
+	var data []any
+	if err := json.Unmarshal(p["data"], &data); err != nil || len(data) != 5 {
+		t.Errorf("data %s, want a full page of 5", p["data"])
+	}
+	if len(p) != 1 {
+		t.Errorf("page %s, want only data", r.body)
+	}
+}
+
+func TestSetAndTruncateChangeTheNormalBody(t *testing.T) {
+	docs := "/api/v2/vps/" + hostuptest.DocsVPSID + "/network"
+	tests := []struct {
+		name  string
+		fault hostuptest.Fault
+		path  string
+		check func(t *testing.T, doc map[string]any, r response)
+	}{
+		{"a field of the wrong type", hostuptest.Fault{Set: map[string]any{"/interfaces/0/vlan": "112"}}, docs,
+			func(t *testing.T, doc map[string]any, r response) {
+				iface := doc["interfaces"].([]any)[0].(map[string]any)
+				if iface["vlan"] != "112" || iface["mac"] == nil {
+					t.Errorf("interface %v", iface)
+				}
+			}},
+		{"an object sent as []", hostuptest.Fault{Set: map[string]any{"/limits": []any{}}}, docs,
+			func(t *testing.T, doc map[string]any, r response) {
+				if l, ok := doc["limits"].([]any); !ok || len(l) != 0 || doc["ipv4Limit"] == nil {
+					t.Errorf("limits %v", doc["limits"])
+				}
+			}},
+		{"raw JSON and appending", hostuptest.Fault{Set: map[string]any{
+			"/interfaces/0/id": nil,
+			"/interfaces/-":    json.RawMessage(`{"id": null, "mac": "52:54:00:00:00:02", "ip": []}`),
+		}}, docs,
+			func(t *testing.T, doc map[string]any, r response) {
+				ifaces := doc["interfaces"].([]any)
+				if len(ifaces) != 2 {
+					t.Fatalf("%d interfaces", len(ifaces))
+				}
+				a, b := ifaces[0].(map[string]any), ifaces[1].(map[string]any)
+				if id, ok := a["id"]; !ok || id != nil || b["id"] != nil || a["mac"] == b["mac"] {
+					t.Errorf("interfaces %v", ifaces)
+				}
+			}},
+		{"a list page", hostuptest.Fault{Set: map[string]any{"/data/0/billing": "n/a", "/extra": 1}}, "/api/v2/vps",
+			func(t *testing.T, doc map[string]any, r response) {
+				if doc["data"].([]any)[0].(map[string]any)["billing"] != "n/a" || doc["hasMore"] == nil {
+					t.Errorf("page %s", r.body)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := hostuptest.NewServer(hostuptest.DocsAccount())
+			defer srv.Close()
+			srv.Fail(hostuptest.Target{}, tt.fault)
+			r := get(t, srv, tt.path)
+			var doc map[string]any
+			if err := json.Unmarshal(r.body, &doc); err != nil || r.status != http.StatusOK {
+				t.Fatalf("status %d, %s: %v", r.status, r.body, err)
+			}
+			tt.check(t, doc, r)
+		})
+	}
+
+	t.Run("a pointer that does not resolve is a 500 saying so", func(t *testing.T) {
+		srv := hostuptest.NewServer(hostuptest.DocsAccount())
+		defer srv.Close()
+		srv.Fail(hostuptest.Target{}, hostuptest.Fault{Set: map[string]any{"/interfaces/7/vlan": 1}})
+		r := get(t, srv, docs)
+		p := wantProblem(t, r, http.StatusInternalServerError, "internal_error")
+		if !strings.Contains(*p.Detail, `/interfaces/7/vlan`) {
+			t.Errorf("detail %q", *p.Detail)
+		}
+	})
+
+	t.Run("Truncate cuts the real body", func(t *testing.T) {
+		srv := hostuptest.NewServer(hostuptest.DocsAccount())
+		defer srv.Close()
+		whole := get(t, srv, docs).body
+		srv.Fail(hostuptest.ForVPS(hostuptest.DocsVPSID), hostuptest.Fault{Truncate: 100})
+		r := get(t, srv, docs)
+		if r.status != http.StatusOK || string(r.body) != string(whole[:100]) || r.header.Get("Content-Length") != "100" {
+			t.Errorf("status %d, Content-Length %s, body %q", r.status, r.header.Get("Content-Length"), r.body)
+		}
+	})
+
+	t.Run("an empty 200 and a proxy's 502", func(t *testing.T) {
+		srv := hostuptest.NewServer(hostuptest.DocsAccount())
+		defer srv.Close()
+		srv.FailTimes(hostuptest.Target{}, hostuptest.Fault{Body: []byte{}}, 1)
+		srv.FailTimes(hostuptest.Target{}, hostuptest.Fault{Status: 502, Body: hostuptest.BadGatewayPage}, 1)
+		if r := get(t, srv, docs); r.status != http.StatusOK || len(r.body) != 0 {
+			t.Errorf("status %d, body %q", r.status, r.body)
+		}
+		r := get(t, srv, docs)
+		if r.status != http.StatusBadGateway || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), "502 Bad Gateway") {
+			t.Errorf("status %d, %s, body %q", r.status, r.header.Get("Content-Type"), r.body)
+		}
+	})
 }

@@ -304,12 +304,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var repeatCursor bool
-	if f, ok := s.faults.match(ep, vpsID); ok {
-		if s.fail(w, r, f) {
+	// f changes the normal answer (Set, Truncate, RepeatCursor, ...).
+	var f Fault
+	if m, ok := s.faults.match(ep, vpsID); ok {
+		if s.fail(w, r, m) {
 			return
 		}
-		repeatCursor = f.RepeatCursor
+		f = m
 	}
 
 	sn := s.snap.Load()
@@ -321,16 +322,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch ep {
 	case epRoutedIPv6:
-		s.writeJSON(w, sn.routed)
+		s.writeShaped(w, r, sn.routed, &f)
 	case epVPSNetwork:
 		body, ok := sn.networks[vpsID]
 		if !ok {
 			s.problem(w, r, http.StatusNotFound, "vps_not_found", fmt.Sprintf("VPS %s was not found.", vpsID))
 			return
 		}
-		s.writeJSON(w, body)
+		s.writeShaped(w, r, body, &f)
 	case epVPSList:
-		s.serveList(w, r, sn, repeatCursor)
+		s.serveList(w, r, sn, &f)
 	}
 }
 
@@ -340,7 +341,7 @@ func authorized(header, want string) bool {
 	return ok && strings.EqualFold(scheme, "Bearer") && token == want[len("Bearer "):]
 }
 
-func (s *Server) serveList(w http.ResponseWriter, r *http.Request, sn *snapshot, repeatCursor bool) {
+func (s *Server) serveList(w http.ResponseWriter, r *http.Request, sn *snapshot, f *Fault) {
 	q := r.URL.Query()
 
 	limit := defaultPageSize
@@ -395,12 +396,17 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, sn *snapshot,
 	if hasMore {
 		next = encodeCursor(end)
 	}
-	if repeatCursor {
+	switch {
+	case f.RepeatCursor:
 		hasMore = true
 		next = cursor
 		if next == "" {
 			next = encodeCursor(offset)
 		}
+	case f.SpinCursor:
+		// The same offset, so the same items, under a cursor never seen.
+		hasMore = true
+		next = encodeSpinCursor(offset, s.reqSeq.Add(1))
 	}
 
 	body := make([]byte, 0, 64+len(next)+pageBytes(sn, idx, filtered, offset, end))
@@ -417,16 +423,19 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, sn *snapshot,
 			body = append(body, sn.items[sn.start[i]:sn.end[i]]...)
 		}
 	}
-	body = append(body, `],"hasMore":`...)
-	body = strconv.AppendBool(body, hasMore)
-	body = append(body, `,"nextCursor":`...)
-	if next == "" {
-		body = append(body, "null"...)
-	} else {
-		body = strconv.AppendQuote(body, next)
+	body = append(body, ']')
+	if !f.NoPaginationFields {
+		body = append(body, `,"hasMore":`...)
+		body = strconv.AppendBool(body, hasMore)
+		body = append(body, `,"nextCursor":`...)
+		if next == "" {
+			body = append(body, "null"...)
+		} else {
+			body = strconv.AppendQuote(body, next)
+		}
 	}
 	body = append(body, '}')
-	s.writeJSON(w, body)
+	s.writeShaped(w, r, body, f)
 }
 
 func pageBytes(sn *snapshot, idx []int, filtered bool, offset, end int) int {
@@ -464,6 +473,12 @@ func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
 }
 
+// encodeSpinCursor is a cursor for offset that differs for every seq
+// (Fault.SpinCursor).
+func encodeSpinCursor(offset int, seq uint64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset) + ";" + strconv.FormatUint(seq, 10)))
+}
+
 func decodeCursor(c string) (int, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
@@ -473,11 +488,22 @@ func decodeCursor(c string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
+	digits, _, _ = strings.Cut(digits, ";")
 	n, err := strconv.Atoi(digits)
 	if err != nil || n < 0 {
 		return 0, false
 	}
 	return n, true
+}
+
+// writeShaped writes a normal 2xx body as changed by f (Set, Truncate).
+func (s *Server) writeShaped(w http.ResponseWriter, r *http.Request, body []byte, f *Fault) {
+	body, err := f.reshape(body)
+	if err != nil {
+		s.problem(w, r, http.StatusInternalServerError, "internal_error", err.Error())
+		return
+	}
+	s.writeJSON(w, body)
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, body []byte) {
