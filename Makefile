@@ -63,7 +63,7 @@ demo: build
 	./scripts/demo.sh $(DEMO_VPS) $(DEMO_PORT)
 
 bench: build
-	$(GO) test -run='^$$' -bench=. -benchmem ./collector ./hostup
+	$(GO) test -run='^$$' -bench=. -benchmem ./collector ./hostup ./server
 	$(GO) run ./cmd/hostup-loadtest -exporter ./$(BIN)
 
 ## docker: the image, from the static binary `make build` made and the

@@ -20,8 +20,6 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -123,13 +121,7 @@ func run(args []string) int {
 	}
 	safeConfig := config.NewSafeConfig(cfg)
 
-	self := prometheus.NewRegistry()
-	self.MustRegister(
-		versioncollector.NewCollector("hostup_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		apiMetrics,
-	)
+	self := server.SelfRegistry(exporterName, apiMetrics)
 	api := prometheus.NewRegistry()
 	api.MustRegister(apiMetrics)
 	reloader := server.NewReloader(self, load, apply, safeConfig, logger)

@@ -1,9 +1,10 @@
 package collector
 
 import (
+	"encoding/json"
 	"testing"
-	"time"
 
+	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
@@ -12,8 +13,8 @@ import (
 // code, duplicate series from the API are exported once, and an address
 // type in capitals joins its family.
 func TestNullsUnknownEnumsAndExtraGates(t *testing.T) {
-	acct := hostuptest.DocsAccount()
-	acct.RawNetworks[hostuptest.DocsVPSID] = []byte(`{
+	var n hostup.VPSNetwork
+	if err := json.Unmarshal([]byte(`{
   "interfaces": [
     {"id": null, "model": null, "mac": null, "bridge": null, "vlan": null,
      "firewallEnabled": null, "linkDown": true,
@@ -44,10 +45,12 @@ func TestNullsUnknownEnumsAndExtraGates(t *testing.T) {
     "canChangeIp": {"allowed": true, "reason": "stale text while allowed", "code": null},
     "canBroken": null
   }
-}`)
-	srv := newFake(t, acct)
-	e := newTestExporter(t, testConfig(t, srv.URL, "", ""))
-	g := scrape(t, e, 10*time.Second)
+}`), &n); err != nil {
+		t.Fatal(err)
+	}
+	s := snapshotOf(hostuptest.DocsAccount())
+	s.VPS[0].Network = &n
+	g := gatherSnapshot(t, s)
 	compareText(t, g, `
 # HELP hostup_vps_interface_addresses Number of addresses on the interface (network interfaces[].ip[]) by family and privacy.
 # TYPE hostup_vps_interface_addresses gauge

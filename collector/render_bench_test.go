@@ -1,29 +1,20 @@
 package collector
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
 	"slices"
-	"sort"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hostup-exporter/hostup_exporter/account"
-	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/benchutil"
 	"github.com/hostup-exporter/hostup_exporter/internal/compress"
 )
 
@@ -36,7 +27,6 @@ import (
 
 // allStatuses makes the exporter read every VPS of a demo account, not only
 // the active ones, so that N VPSes cost N network reads.
-const allStatuses = "    vps:\n      service_status: [active, suspended, pending, unknown, migrating]\n"
 
 // BenchmarkCollectVPS renders one VPS's network state to metrics: the
 // emitter's work per VPS, without the registry.
@@ -131,197 +121,18 @@ func BenchmarkEmitSnapshot(b *testing.B) {
 				name += "+gzip"
 			}
 			b.Run(name, func(b *testing.B) {
-				req := scrapeRequest(gz)
+				req := benchutil.ScrapeRequest(gz)
 				h := compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 					serveSnapshot(s, w, req)
 				}))
-				perVPS(b, n, func(w http.ResponseWriter) {
+				benchutil.PerVPS(b, n, func(w http.ResponseWriter) {
 					h.ServeHTTP(w, req)
-					mustBeGzipped(b, w, gz)
+					benchutil.MustBeGzipped(b, w, gz)
 				})
 			})
 		}
 	}
 }
-
-// BenchmarkScrape is a whole fresh scrape as the exporter serves it: the
-// routed-IPv6 read, the list in pages of 100, N network reads 16 at a time
-// through the real client over loopback, then the gatherer with the
-// exporter's own collectors (as server.Handlers serves it), text and gzip.
-// N=1 shows the fixed cost of a scrape.
-// The fake API (no added latency) runs in this process, so its CPU is in
-// ns/op too; profiles separate the two (BENCHMARKS.md).
-func BenchmarkScrape(b *testing.B) {
-	cases := []struct {
-		n       int
-		latency time.Duration
-	}{{1, 0}, {100, 0}, {1000, 0}, {5000, 0}, {1000, 20 * time.Millisecond}}
-	for _, c := range cases {
-		n := c.n
-		name := fmt.Sprintf("N=%d", n)
-		if c.latency > 0 {
-			// The load test's setting: wall time is the API's, but
-			// cpu-ns/vps shows what waiting on 16 slow calls costs.
-			name += fmt.Sprintf("/latency=%v", c.latency)
-		}
-		b.Run(name, func(b *testing.B) {
-			srv := newFake(b, hostuptest.DemoAccount(n), hostuptest.WithPageSize(100), hostuptest.WithLatency(c.latency))
-			e := newTestExporter(b, benchConfig(b, srv.URL))
-			req := scrapeRequest(true)
-			self := selfRegistry()
-			// As server.Handlers.serve: the accounts' gatherer with
-			// the exporter's own metrics, gzipped by compress.Handler.
-			h := compress.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				defer cancel()
-				var sources []Source
-				for _, a := range e.set.All() {
-					sources = append(sources, a)
-				}
-				promhttp.HandlerForTransactional(withSelf{NewGatherer(ctx, sources...), self}, promhttp.HandlerOpts{
-					ErrorHandling:      promhttp.ContinueOnError,
-					DisableCompression: true,
-				}).ServeHTTP(w, req)
-			}))
-			serve := func(w http.ResponseWriter) {
-				h.ServeHTTP(w, req)
-				mustBeGzipped(b, w, true)
-			}
-			calls := srv.TotalCalls()
-			scrapes := perVPS(b, n, serve)
-			if per := float64(srv.TotalCalls()-calls) / float64(scrapes); per != float64(1+(n+99)/100+n) {
-				b.Errorf("%.1f API calls per scrape, want %d", per, 1+(n+99)/100+n)
-			}
-		})
-	}
-}
-
-// withSelf is server.gatherers: one scrape's series and the exporter's own.
-type withSelf struct {
-	scrape prometheus.TransactionalGatherer
-	self   prometheus.Gatherer
-}
-
-func (g withSelf) Gather() ([]*dto.MetricFamily, func(), error) {
-	mfs, done, err := g.scrape.Gather()
-	more, moreErr := g.self.Gather()
-	all := append(mfs, more...)
-	sort.Slice(all, func(i, j int) bool { return all[i].GetName() < all[j].GetName() })
-	return all, done, errors.Join(err, moreErr)
-}
-
-// mustBeGzipped fails the benchmark unless the answer in w is gzipped
-// exactly when gz: a benchmark must measure the encoding it claims to.
-func mustBeGzipped(b *testing.B, w http.ResponseWriter, gz bool) {
-	if got := w.Header().Get("Content-Encoding") == "gzip"; got != gz {
-		b.Fatalf("answer gzipped: %v, want %v", got, gz)
-	}
-}
-
-// selfRegistry holds the exporter's own collectors, as main.go builds it.
-func selfRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		versioncollector.NewCollector("hostup_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	return reg
-}
-
-// benchConfig is the load test's configuration: every VPS read, 16 network
-// reads at a time, no cache.
-func benchConfig(b *testing.B, url string) *config.Config {
-	b.Helper()
-	cfg, err := config.Parse([]byte("accounts:\n  - name: production\n    api_url: " + url +
-		"\n    token_env: HOSTUP_TEST_TOKEN\n" + allStatuses + "scrape:\n  timeout: 30s\n  concurrency: 16\n  cache_ttl: 0s\n"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cfg.ResolveTokens(func(string) string { return testToken }); err != nil {
-		b.Fatal(err)
-	}
-	return cfg
-}
-
-func scrapeRequest(gz bool) *http.Request {
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	req.Header.Set("Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1")
-	if gz {
-		req.Header.Set("Accept-Encoding", "gzip")
-	}
-	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "30")
-	return req
-}
-
-// perVPS runs serve once per op into a counting writer and reports ns, bytes
-// allocated and allocations per VPS, and the answer's size. It returns how
-// many times it called serve.
-func perVPS(b *testing.B, n int, serve func(http.ResponseWriter)) int {
-	w := &countingWriter{header: http.Header{}}
-	// One answer first, unmeasured: a fresh exporter's first scrape opens
-	// its connections and decodes every body; later ones are the steady
-	// state a Prometheus server sees.
-	serve(w)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	cpu0 := processCPU()
-	ops := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		// A fresh header each time, as a new response has: a
-		// Content-Encoding left from the last one would make the gzip
-		// handler pass the next answer through uncompressed.
-		w.n = 0
-		clear(w.header)
-		serve(w)
-		if w.status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
-		}
-		ops++
-	}
-	cpu := processCPU() - cpu0
-	runtime.ReadMemStats(&after)
-	vps := float64(ops * n)
-	// CPU of the whole process, all threads, GC included: with the API
-	// delayed, wall time says little and this is what the load test's
-	// per-VPS CPU measures of the exporter (plus the fake's share).
-	b.ReportMetric(float64(cpu.Nanoseconds())/vps, "cpu-ns/vps")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/vps, "ns/vps")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/vps, "allocs/vps")
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/vps, "B/vps")
-	b.ReportMetric(float64(w.n), "body-bytes")
-	return ops + 1
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// countingWriter is a ResponseWriter that keeps nothing but the size, so the
-// benchmark does not measure a recorder's buffer.
-type countingWriter struct {
-	header http.Header
-	status int
-	n      int
-}
-
-func (w *countingWriter) Header() http.Header { return w.header }
-func (w *countingWriter) WriteHeader(s int)   { w.status = s }
-func (w *countingWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.n += len(p)
-	return len(p), nil
-}
-
-var _ io.Writer = (*countingWriter)(nil)
 
 // The tests below guard the optimisations the benchmarks above measure.
 
@@ -406,28 +217,5 @@ func TestDuplicateSeriesAreDropped(t *testing.T) {
 		if mf.GetName() == "hostup_vps_interface_info" && len(mf.Metric) < 30 {
 			t.Errorf("%d interface series for 30 VPSes", len(mf.Metric))
 		}
-	}
-}
-
-// A VPS whose network state changed is read and shown anew, although its
-// unchanged neighbours are not decoded again.
-func TestChangedNetworkIsShown(t *testing.T) {
-	acct := hostuptest.DemoAccount(5)
-	srv := newFake(t, acct)
-	e := newTestExporter(t, testConfig(t, srv.URL, "", ""))
-	const metric = "hostup_vps_ip_change_used"
-	before := exposition(t, scrape(t, e, 10*time.Second), metric)
-
-	changed := hostuptest.DemoAccount(5)
-	changed.Token = acct.Token
-	id := changed.VPS[0].ID
-	used := 7.0
-	changed.Networks[id].IPChangePolicy.UsedThisPeriod = &used
-	srv.SetAccount(changed)
-	after := exposition(t, scrape(t, e, 10*time.Second), metric)
-
-	line := `hostup_vps_ip_change_used{account="production",vps_id="` + id + `",vps_name="web-01"} 7`
-	if contains(before, line) || !contains(after, line) {
-		t.Errorf("before:\n%s\nafter:\n%s\nwant %s only after", before, after, line)
 	}
 }

@@ -12,23 +12,6 @@ import (
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
-// gatherSnapshot renders a hand-built snapshot through the production path,
-// checked by prometheus.Gatherers as a registry would check it.
-func gatherSnapshot(t *testing.T, s *account.Snapshot) prometheus.Gatherer {
-	t.Helper()
-	mfs, done, err := NewGatherer(t.Context(), (*Snapshot)(s)).Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mfs = copyFamilies(mfs)
-	done()
-	checked, err := prometheus.Gatherers{prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, nil })}.Gather()
-	if err != nil {
-		t.Fatalf("the gathered series do not pass a registry's checks: %v", err)
-	}
-	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return checked, nil })
-}
-
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
 // The health series say what the snapshot says: a success only for Read or

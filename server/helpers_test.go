@@ -72,11 +72,12 @@ func parseConfig(t testing.TB, scrape string, accounts ...acct) *config.Config {
 // testEnv is what main wires together: an exporter with cfg applied, the
 // SafeConfig holding cfg, a Self registry and the Handlers serving them.
 type testEnv struct {
-	accounts *account.Set
-	apply    func(*config.Config) error
-	config   *config.SafeConfig
-	self     *prometheus.Registry
-	h        *Handlers
+	accounts   *account.Set
+	apply      func(*config.Config) error
+	apiMetrics *collector.APIMetrics
+	config     *config.SafeConfig
+	self       *prometheus.Registry
+	h          *Handlers
 }
 
 func newEnv(t testing.TB, cfg *config.Config, maxInFlight int) *testEnv {
@@ -96,10 +97,11 @@ func newEnv(t testing.TB, cfg *config.Config, maxInFlight int) *testEnv {
 	self.MustRegister(g)
 	sc := config.NewSafeConfig(cfg)
 	return &testEnv{
-		accounts: e,
-		apply:    e.Apply,
-		config:   sc,
-		self:     self,
+		accounts:   e,
+		apply:      e.Apply,
+		apiMetrics: apiMetrics,
+		config:     sc,
+		self:       self,
 		h: &Handlers{
 			Accounts:            e,
 			API:                 api,

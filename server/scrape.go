@@ -17,6 +17,8 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
@@ -102,6 +104,20 @@ func (h *Handlers) serve(w http.ResponseWriter, r *http.Request, sources []colle
 		// compress.Handler does it, faster than promhttp would.
 		DisableCompression: true,
 	}).ServeHTTP(w, r)
+}
+
+// SelfRegistry is the registry of the exporter's own metrics, kept for the
+// process: build info (as name_build_info), the Go runtime, the process, and
+// extra (the API-call metrics, the reloader's status).
+func SelfRegistry(name string, extra ...prometheus.Collector) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		versioncollector.NewCollector(name),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	reg.MustRegister(extra...)
+	return reg
 }
 
 // gatherers combines one scrape's transactional gatherer (the accounts'
