@@ -54,11 +54,32 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 	}
 	wg.Wait()
 
-	// A family of several accounts is one family.
-	byName := make(map[string]*dto.MetricFamily)
-	var out []*dto.MetricFamily
-	for _, e := range emitters {
-		for _, mf := range e.fams.families {
+	sets := make([][]*dto.MetricFamily, len(emitters))
+	for i, e := range emitters {
+		sets[i] = e.fams.families
+	}
+	out := MergeFamilies(sets...)
+	done := func() {
+		for _, e := range emitters {
+			e.slab.release()
+		}
+	}
+	return out, sync.OnceFunc(done), nil
+}
+
+// MergeFamilies merges sets of metric families into one, sorted by name: a
+// family in several sets (one per account, or a name in two gatherers)
+// becomes one family, never served twice. The families of the first set
+// with a name are extended in place.
+func MergeFamilies(sets ...[]*dto.MetricFamily) []*dto.MetricFamily {
+	n := 0
+	for _, set := range sets {
+		n += len(set)
+	}
+	byName := make(map[string]*dto.MetricFamily, n)
+	out := make([]*dto.MetricFamily, 0, n)
+	for _, set := range sets {
+		for _, mf := range set {
 			if have := byName[mf.GetName()]; have != nil {
 				have.Metric = append(have.Metric, mf.Metric...)
 				continue
@@ -68,12 +89,7 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
-	done := func() {
-		for _, e := range emitters {
-			e.slab.release()
-		}
-	}
-	return out, sync.OnceFunc(done), nil
+	return out
 }
 
 // familySet is one account's series of a scrape, as metric families.

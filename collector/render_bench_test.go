@@ -94,17 +94,10 @@ func serveSnapshot(s *account.Snapshot, w http.ResponseWriter, req *http.Request
 // is read.
 func demoSnapshot(n int) *account.Snapshot {
 	acct := hostuptest.DemoAccount(n)
-	now := time.Now()
-	s := &account.Snapshot{
-		Account:    "production",
-		RoutedIPv6: acct.RoutedIPv6, RoutedIPv6LastSuccess: now, RoutedIPv6Status: account.Read,
-		ListEnabled: true, List: acct.VPS, ListLastSuccess: now, ListStatus: account.Read,
-		NetworkStatus: account.Read, NetworkLastSuccess: now,
+	for i := range acct.VPS {
+		acct.VPS[i].ServiceStatus = "active"
 	}
-	for _, v := range acct.VPS {
-		s.VPS = append(s.VPS, account.VPSState{ID: v.ID, Name: v.Name, Network: acct.Networks[v.ID], LastSuccess: now, Status: account.Read})
-	}
-	return s
+	return snapshotOf(acct)
 }
 
 // BenchmarkEmitSnapshot is one /metrics answer for an account of N VPSes

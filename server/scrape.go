@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,18 +134,7 @@ type gatherers struct {
 func (g gatherers) Gather() ([]*dto.MetricFamily, func(), error) {
 	mfs, done, err := g.scrape.Gather()
 	more, moreErr := g.others.Gather()
-	byName := make(map[string]*dto.MetricFamily, len(mfs)+len(more))
-	out := make([]*dto.MetricFamily, 0, len(mfs)+len(more))
-	for _, mf := range append(mfs, more...) {
-		if have := byName[mf.GetName()]; have != nil {
-			have.Metric = append(have.Metric, mf.Metric...)
-			continue
-		}
-		byName[mf.GetName()] = mf
-		out = append(out, mf)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
-	return out, done, errors.Join(err, moreErr)
+	return collector.MergeFamilies(mfs, more), done, errors.Join(err, moreErr)
 }
 
 // accountFilter keeps the series of one account (label account) of what g
