@@ -7,14 +7,15 @@ import (
 	"time"
 )
 
-// Targets of the issue, for N=1000, L=20ms, C=16, gzip.
+// Targets, for N=1000, L=20ms, C=16, gzip (the "one way through" issue's:
+// tighter than the scale issue's 1.20 x and 300 µs, looser on spread).
 const (
 	targetN           = 1000
 	targetLatency     = 20 * time.Millisecond
 	targetConcurrency = 16
-	maxRatio          = 1.20
-	maxCPUPerVPS      = 300e-6 // seconds per VPS per scrape
-	maxCPUSpread      = 0.20   // CPU per VPS within 20% from the smallest to the largest N
+	maxRatio          = 1.15
+	maxCPUPerVPS      = 200e-6 // seconds per VPS per scrape
+	maxCPUSpread      = 0.25   // CPU per VPS within 25% from the smallest to the largest N
 	// Over the soak, goroutines may differ by a few (an idle keep-alive
 	// connection closing) and RSS by 15%, but must not grow with scrapes.
 	maxGoroutineDrift = 5
