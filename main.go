@@ -145,6 +145,7 @@ func run(args []string) int {
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, handlers.Metrics())
 	mux.Handle("/probe", handlers.Probe())
+	mux.Handle("/sd", handlers.SD())
 	mux.Handle("/-/reload", reloader.Handler())
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.Handle("/exporter-metrics", promhttp.HandlerFor(self, promhttp.HandlerOpts{}))
@@ -156,6 +157,7 @@ func run(args []string) int {
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics (all accounts)"},
 				{Address: "/exporter-metrics", Text: "Exporter's own metrics"},
+				{Address: "/sd", Text: "Service discovery of the VPSes (Prometheus http_sd_configs)"},
 			},
 			// /probe?account=NAME, for whatever the config names now: a
 			// link made at startup would go stale with a reload.
@@ -204,7 +206,7 @@ func run(args []string) int {
 
 // reservedPaths are served by the exporter itself; the metrics path must
 // not take one of them.
-var reservedPaths = []string{"/", "/probe", "/-/reload", "/-/healthy", "/exporter-metrics"}
+var reservedPaths = []string{"/", "/probe", "/-/reload", "/-/healthy", "/exporter-metrics", "/sd"}
 
 func checkTelemetryPath(p string) error {
 	if !strings.HasPrefix(p, "/") {
