@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/hostup-exporter/hostup_exporter/account"
+	"github.com/hostup-exporter/hostup_exporter/apicheck"
 	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/server"
@@ -45,6 +46,7 @@ func run(args []string) int {
 	var (
 		configFile   = app.Flag("config.file", "Path to the YAML configuration file. Without it, one account named \"default\" is read with the token from --hostup.token-file or $HOSTUP_API_TOKEN.").String()
 		configCheck  = app.Flag("config.check", "Validate the configuration (and read its token sources), then exit.").Bool()
+		apiCheck     = app.Flag("api.check", "Check each account's API key against the API (one call per read: routed IPv6, the first VPS-list page, one VPS's network), print what worked and what a scrape will cost, then exit: 0 when every read worked.").Bool()
 		apiURL       = app.Flag("hostup.api-url", "HostUp API base URL, in zero-config mode.").Default(config.DefaultAPIURL).String()
 		tokenFile    = app.Flag("hostup.token-file", "File holding the HostUp API key, in zero-config mode (else $HOSTUP_API_TOKEN).").String()
 		metricsPath  = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
@@ -86,6 +88,11 @@ func run(args []string) int {
 	if err != nil {
 		logConfigError(logger, err)
 		return 1
+	}
+	if *apiCheck {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		return apicheck.Run(ctx, cfg, os.Stdout, exporterName+"/"+version.Version)
 	}
 	if *configCheck {
 		level.Info(logger).Log("msg", "configuration is valid", "accounts", len(cfg.Accounts))
