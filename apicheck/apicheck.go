@@ -3,7 +3,7 @@
 //
 // For each account it makes one call per read, without retries: routed
 // IPv6, the first page of the VPS list, and the network of the first VPS of
-// that page. It prints a table (account, read, result, HTTP status, a hint
+// that page whose status a scrape reads. It prints a table (account, read, result, HTTP status, a hint
 // at what to do), then each account's VPS count and what one scrape will
 // cost in API calls (1 + pages + N). The VPS count is read from the first
 // page only, so the check costs at most three calls an account: when the
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -142,7 +143,7 @@ func checkAccount(ctx context.Context, a config.Account, sc config.Scrape, userA
 	case len(ac.page.Data) == 0:
 		network = row{account: a.Name, read: readVPSNetwork, result: resultSkipped, hint: "the account has no VPS to read (read:vm is proven by the list)"}
 	default:
-		v := ac.page.Data[0]
+		v := firstWanted(ac.page.Data, a.VPS.ServiceStatus)
 		network = call(readVPSNetwork, func(ctx context.Context) error {
 			_, err := client.VPSNetwork(ctx, v.ID)
 			return err
@@ -199,6 +200,8 @@ func apiHint(e *hostup.APIError, read string) string {
 		return fmt.Sprintf("rate-limited: no calls for %s", e.RetryAfter.Round(time.Second))
 	case e.StatusCode == http.StatusTooManyRequests:
 		return "rate-limited: the API did not say for how long"
+	case e.StatusCode == http.StatusConflict && read == readVPSNetwork:
+		return "the VPS is not ready (provisioning?): not a key problem, run the check again later"
 	case e.StatusCode == http.StatusNotFound && read == readVPSNetwork:
 		return "the VPS was not found (deleted since the list?): run the check again"
 	case e.BodyNotJSON:
@@ -210,6 +213,18 @@ func apiHint(e *hostup.APIError, read string) string {
 	default:
 		return "unexpected answer"
 	}
+}
+
+// firstWanted is the first VPS whose status a scrape reads (the config's
+// vps.service_status), so the network read is one a scrape makes; else the
+// first VPS listed.
+func firstWanted(vpses []hostup.VPS, statuses []string) hostup.VPS {
+	for _, v := range vpses {
+		if slices.Contains(statuses, v.ServiceStatus) {
+			return v
+		}
+	}
+	return vpses[0]
 }
 
 func listHint(p *hostup.VPSPage) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hostup-exporter/hostup_exporter/config"
+	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
@@ -78,6 +79,22 @@ func TestAPICheck(t *testing.T) {
 				rowRE("vps_network", "ok", "200", `VPS web-01 \(`+hostuptest.DocsVPSID+`\)`),
 				regexp.MustCompile(`main: 1 VPS\. A scrape costs 1 \+ 1 \+ 1 = 3 API calls`),
 				regexp.MustCompile(`every read worked \(3 reads, 1 account\)`),
+			},
+			calls: 3,
+		},
+		{
+			name: "the network read is of a VPS a scrape reads",
+			acct: func() *hostuptest.Account {
+				a := hostuptest.DocsAccount()
+				gone := a.VPS[0]
+				gone.ID, gone.Name, gone.ServiceStatus = "vps_terminated", "old-01", "terminated"
+				a.VPS = append([]hostup.VPS{gone}, a.VPS...) // no network: a 404
+				return a
+			}(),
+			code: 0,
+			want: []*regexp.Regexp{
+				rowRE("vps_network", "ok", "200", `VPS web-01 \(`),
+				regexp.MustCompile(`main: 2 VPSes\. A scrape costs 1 \+ 1 \+ 1 = 3 API calls`),
 			},
 			calls: 3,
 		},
