@@ -227,7 +227,7 @@ func TestAPICheck(t *testing.T) {
 			if n := srv.TotalCalls(); n > tc.calls {
 				t.Errorf("%d API calls, want at most %d", n, tc.calls)
 			}
-			if t.Failed() {
+			if t.Failed() || testing.Verbose() {
 				t.Logf("report:\n%s", out)
 			}
 		})
