@@ -90,7 +90,6 @@ func (h *Handlers) SD() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
 		_, _ = w.Write(append(body, '\n'))
 	}))
 }
