@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/hostup-exporter/hostup_exporter/account"
+	"github.com/hostup-exporter/hostup_exporter/apicheck"
 	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/server"
@@ -43,6 +44,7 @@ func run(args []string) int {
 	var (
 		configFile   = app.Flag("config.file", "Path to the YAML configuration file. Without it, one account named \"default\" is read with the token from --hostup.token-file or $HOSTUP_API_TOKEN.").String()
 		configCheck  = app.Flag("config.check", "Validate the configuration (and read its token sources), then exit.").Bool()
+		apiCheck     = app.Flag("api.check", "Check each account's API key against the API (one call per read: routed IPv6, the first VPS-list page, one VPS's network), print what worked and what a scrape will cost, then exit: 0 when every read worked.").Bool()
 		apiURL       = app.Flag("hostup.api-url", "HostUp API base URL, in zero-config mode.").Default(config.DefaultAPIURL).String()
 		tokenFile    = app.Flag("hostup.token-file", "File holding the HostUp API key, in zero-config mode (else $HOSTUP_API_TOKEN).").String()
 		metricsPath  = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
@@ -84,6 +86,11 @@ func run(args []string) int {
 	if err != nil {
 		logConfigError(logger, err)
 		return 1
+	}
+	if *apiCheck {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		return apicheck.Run(ctx, cfg, os.Stdout, exporterName+"/"+version.Version)
 	}
 	if *configCheck {
 		level.Info(logger).Log("msg", "configuration is valid", "accounts", len(cfg.Accounts))
@@ -137,6 +144,7 @@ func run(args []string) int {
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, handlers.Metrics())
 	mux.Handle("/probe", handlers.Probe())
+	mux.Handle("/sd", handlers.SD())
 	mux.Handle("/-/reload", reloader.Handler())
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.Handle("/exporter-metrics", promhttp.HandlerFor(self, promhttp.HandlerOpts{}))
@@ -148,6 +156,7 @@ func run(args []string) int {
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics (all accounts)"},
 				{Address: "/exporter-metrics", Text: "Exporter's own metrics"},
+				{Address: "/sd", Text: "Service discovery of the VPSes (Prometheus http_sd_configs)"},
 			},
 			// /probe?account=NAME, for whatever the config names now: a
 			// link made at startup would go stale with a reload.
@@ -196,7 +205,7 @@ func run(args []string) int {
 
 // reservedPaths are served by the exporter itself; the metrics path must
 // not take one of them.
-var reservedPaths = []string{"/", "/probe", "/-/reload", "/-/healthy", "/exporter-metrics"}
+var reservedPaths = []string{"/", "/probe", "/-/reload", "/-/healthy", "/exporter-metrics", "/sd"}
 
 func checkTelemetryPath(p string) error {
 	if !strings.HasPrefix(p, "/") {

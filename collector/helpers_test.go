@@ -39,6 +39,7 @@ var stateMetrics = []string{
 	"hostup_vps_interface_info", "hostup_vps_interface_link_up", "hostup_vps_interface_firewall_enabled",
 	"hostup_vps_interface_addresses", "hostup_vps_private_subnet_ips_assigned",
 	"hostup_vps_private_subnet_ips_capacity", "hostup_vps_network_action_allowed",
+	"hostup_vps_cpu_cores", "hostup_vps_memory_bytes", "hostup_vps_disk_bytes", "hostup_vps_os_info",
 }
 
 // healthMetrics are the success gauges most fault tests compare.

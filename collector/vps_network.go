@@ -67,6 +67,7 @@ var (
 
 func (e *emitter) emitVPSInfo(account string, v *hostup.VPS) {
 	e.emit(vpsInfo, 1, account, v.ID, v.Name, str(v.PrimaryIP), v.ServiceStatus, str(v.PowerState))
+	e.emitInventory(account, v)
 }
 
 func (e *emitter) emitVPSNetwork(account, id, name string, n *hostup.VPSNetwork) {

@@ -1,5 +1,5 @@
-// Package server holds hostup_exporter's HTTP endpoints: /metrics, /probe
-// and /-/reload.
+// Package server holds hostup_exporter's HTTP endpoints: /metrics, /probe,
+// /sd and /-/reload.
 package server
 
 import (
