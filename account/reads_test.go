@@ -197,4 +197,3 @@ func TestChangedNetworkIsShown(t *testing.T) {
 		t.Error("an unchanged neighbour was decoded again")
 	}
 }
-
