@@ -1,11 +1,13 @@
 package account_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hostup-exporter/hostup_exporter/account"
+	"github.com/hostup-exporter/hostup_exporter/collector"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
@@ -112,5 +114,29 @@ func TestUnterminatedListWarnsOnce(t *testing.T) {
 	f.snapshot(t, 10*time.Second)
 	if n := strings.Count(f.logs.String(), "may be cut short"); n != 1 {
 		t.Errorf("%d warnings for an unterminated list over 2 scrapes, want 1:\n%s", n, f.logs)
+	}
+}
+
+// Two interfaces with the same id cannot be told apart: the scrape drops
+// the second's series, and the account logs it at warn, once.
+func TestCollidingItemsAreLogged(t *testing.T) {
+	srv := newFake(t, hostuptest.DocsAccount())
+	srv.Fail(hostuptest.ForVPS(hostuptest.DocsVPSID), hostuptest.Fault{Set: map[string]any{
+		"/interfaces/-": map[string]any{"id": "net0", "linkDown": true},
+	}})
+	f := newFixture(t, parse(t, srv.URL, "", "", testToken))
+	a, _ := f.set.Get("production")
+	for i := 0; i < 2; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, done, err := collector.NewGatherer(ctx, a).Gather()
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		done()
+	}
+	logs := f.logs.String()
+	if n := strings.Count(logs, "series dropped"); n != 1 || !strings.Contains(logs, "metric=hostup_vps_interface_link_up") {
+		t.Errorf("collision logged %d times over 2 scrapes, want once naming the metric:\n%s", n, logs)
 	}
 }

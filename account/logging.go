@@ -171,3 +171,21 @@ func (a *Account) summaryLocked(r *round) {
 	}
 	level.Warn(a.logger).Log("msg", fmt.Sprintf("%d of %d VPS network reads failed: %s", n, len(r.targets), strings.Join(parts, ", ")))
 }
+
+// ReportDuplicates logs, at warn once per metric every logEvery, the series
+// a scrape dropped because an earlier one had the same labels: API items
+// that neither their id nor a stand-in (MAC, position) could tell apart.
+// The count is also exported (hostup_scrape_duplicate_series).
+func (a *Account) ReportDuplicates(byMetric map[string]int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	for name, n := range byMetric {
+		key := "duplicates\x00" + name
+		if at, ok := a.logs.failures[key]; ok && now.Sub(at) < logEvery {
+			continue
+		}
+		a.logs.failures[key] = now
+		level.Warn(a.logger).Log("msg", "series dropped: the API gave items that could not be told apart", "metric", name, "dropped", n)
+	}
+}

@@ -25,6 +25,10 @@ type Source interface {
 	// Snapshot returns what the scrape shows, waiting at most until ctx
 	// ends.
 	Snapshot(ctx context.Context) *account.Snapshot
+	// ReportDuplicates is told, after a scrape that dropped series because
+	// an earlier one had the same labels, how many of each metric it
+	// dropped (account.Account logs them).
+	ReportDuplicates(byMetric map[string]int)
 }
 
 // Snapshot is a Source that always shows the same snapshot (for tests and
@@ -36,3 +40,6 @@ func (s *Snapshot) Name() string { return s.Account }
 
 // Snapshot implements Source.
 func (s *Snapshot) Snapshot(context.Context) *account.Snapshot { return (*account.Snapshot)(s) }
+
+// ReportDuplicates implements Source: a fixed snapshot has no log.
+func (s *Snapshot) ReportDuplicates(map[string]int) {}

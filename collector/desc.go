@@ -54,6 +54,8 @@ type emitter struct {
 	seen       *seenSet
 	slab       *slab
 	duplicates int
+	// dropped counts the duplicates by metric name, for the source's log.
+	dropped map[string]int
 }
 
 func newEmitter() *emitter {
@@ -62,7 +64,7 @@ func newEmitter() *emitter {
 
 func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 	if !e.seen.add(d.desc, labels) {
-		e.duplicates++
+		e.drop(d.name)
 		return
 	}
 	if len(labels) != len(d.labels.names) {
@@ -72,6 +74,15 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 	// Label values are not checked for UTF-8 here: they come from decoded
 	// JSON, which never holds invalid UTF-8, or from the validated config.
 	e.fams.add(d, e.slab.newSample(d, value, labels))
+}
+
+// drop counts a series left out as a duplicate.
+func (e *emitter) drop(name string) {
+	e.duplicates++
+	if e.dropped == nil {
+		e.dropped = make(map[string]int)
+	}
+	e.dropped[name]++
 }
 
 // emitOptional emits only when the API gave a value: a null field gives no

@@ -49,6 +49,9 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 			s := src.Snapshot(g.ctx)
 			e := newEmitter()
 			e.emitSnapshot(s, time.Since(start))
+			if len(e.dropped) > 0 {
+				src.ReportDuplicates(e.dropped)
+			}
 			emitters[i] = e
 		}()
 	}

@@ -91,7 +91,7 @@ func (e *emitter) emitSnapshot(s *account.Snapshot, took time.Duration) {
 	for i := range s.VPS {
 		v := &s.VPS[i]
 		if _, dup := ids[v.ID]; dup {
-			e.duplicates++
+			e.drop(vpsNetworkScrapeSuccess.name)
 			continue
 		}
 		ids[v.ID] = struct{}{}

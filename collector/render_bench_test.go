@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -201,14 +202,44 @@ func TestDuplicateSeriesAreDropped(t *testing.T) {
 		s.VPS[i].Network = &n
 	}
 	s.VPS = append(s.VPS, s.VPS[1]) // not from an Account, which reads each VPS once
-	mfs, done, err := NewGatherer(t.Context(), (*Snapshot)(s)).Gather()
+	src := &reportingSnapshot{fixed: (*Snapshot)(s)}
+	mfs, done, err := NewGatherer(t.Context(), src).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer done()
+	if _, err := (prometheus.Gatherers{prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, nil })}).Gather(); err != nil {
+		t.Fatalf("a registry would refuse the scrape: %v", err)
+	}
+	var counted float64
 	for _, mf := range mfs {
-		if mf.GetName() == "hostup_vps_interface_info" && len(mf.Metric) < 30 {
-			t.Errorf("%d interface series for 30 VPSes", len(mf.Metric))
+		switch mf.GetName() {
+		case "hostup_vps_interface_info":
+			if len(mf.Metric) < 30 {
+				t.Errorf("%d interface series for 30 VPSes", len(mf.Metric))
+			}
+		case "hostup_scrape_duplicate_series":
+			counted = mf.Metric[0].GetGauge().GetValue()
 		}
 	}
+	reported := 0
+	for _, n := range src.reported {
+		reported += n
+	}
+	if counted == 0 || float64(reported) != counted || src.reported["hostup_vps_info"] != 2 || src.reported["hostup_vps_network_scrape_success"] != 1 {
+		t.Errorf("duplicates: %v exported, %v reported to the source", counted, src.reported)
+	}
 }
+
+// reportingSnapshot is a fixed snapshot that keeps what was reported to it.
+type reportingSnapshot struct {
+	fixed    *Snapshot
+	reported map[string]int
+}
+
+func (r *reportingSnapshot) Name() string { return r.fixed.Name() }
+func (r *reportingSnapshot) Snapshot(ctx context.Context) *account.Snapshot {
+	return r.fixed.Snapshot(ctx)
+}
+
+func (r *reportingSnapshot) ReportDuplicates(m map[string]int) { r.reported = m }
