@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
 )
 
@@ -38,12 +41,46 @@ var healthAlerts = []string{
 	"HostUpConfigReloadFailed",
 }
 
-// planAlerts are about the account's plan, not about faults; the demo
-// account shows them, which is their proof on real output.
-var planAlerts = []string{
-	"HostUpIPv4LimitExhausted",
-	"HostUpIPChangeQuotaExhausted",
-	"HostUpActionBlocked",
+// planAlerts are about the account's plan, not about faults: each must be
+// pending on the real output for the accounts named, which is their proof.
+// DemoAccount shows most of them; planFull and planNoPool the rest.
+var planAlerts = map[string][]string{
+	"HostUpIPv4LimitExhausted":     {"healthy"},
+	"HostUpIPChangeQuotaExhausted": {"healthy"},
+	"HostUpActionBlocked":          {"healthy"},
+	"HostUpIPv6LimitExhausted":     {"plan_full"},
+	"HostUpRoutedPoolNearlyFull":   {"plan_full"},
+	"HostUpRoutedIPv6NoPool":       {"plan_no_pool"},
+}
+
+// planFull is the demo account with the IPv6 quota of its first VPS used up
+// and routes covering 15/16 of its first routed /48.
+func planFull() *hostuptest.Account {
+	acct := hostuptest.DemoAccount(alertVPS)
+	one, zero := 1.0, 0.0
+	n := acct.Networks[acct.VPS[0].ID]
+	if n.Limits == nil {
+		n.Limits = &hostup.Limits{}
+	}
+	n.Limits.IPv6 = &hostup.Limit{Total: &one, Used: &one, Available: &zero}
+	pool := &acct.RoutedIPv6.Pools[0]
+	tmpl := pool.Routes[0]
+	for i, p := range []string{"2001:db8:1000:8000::/49", "2001:db8:1000:4000::/50", "2001:db8:1000:2000::/51", "2001:db8:1000:1000::/52"} {
+		r := tmpl
+		r.ID = fmt.Sprintf("ripv6rt_e2efull%d", i)
+		r.Prefix = p
+		length := float64(49 + i)
+		r.PrefixLength = &length
+		pool.Routes = append(pool.Routes, r)
+	}
+	return acct
+}
+
+// planNoPool is the demo account without a routed /48.
+func planNoPool() *hostuptest.Account {
+	acct := hostuptest.DemoAccount(alertVPS)
+	acct.RoutedIPv6.Pools = []hostup.Pool{}
+	return acct
 }
 
 // capturedFamilies are the families alerts/testdata keeps of a scrape: what
@@ -68,8 +105,8 @@ type faultCase struct {
 	account string
 	row     string // the README's fault table row it stands for
 	opts    []hostuptest.Option
-	// apiURL overrides the fake's URL (an address nobody listens on).
-	apiURL string
+	// acct is the account the fake serves; nil: DemoAccount(alertVPS).
+	acct func() *hostuptest.Account
 	// inject puts the fault in place after the healthy phase.
 	inject func(t *testing.T, srv *hostuptest.Server, token string)
 	// want are the health alerts that must become pending for the account.
@@ -87,6 +124,8 @@ func faultCases() []*faultCase {
 	unreadable := []string{"HostUpAccountUnreadable"}
 	return []*faultCase{
 		{account: "healthy", row: "(none)"},
+		{account: "plan_full", row: "(none; IPv6 quota used up, routed pool 15/16 full)", acct: planFull},
+		{account: "plan_no_pool", row: "(none; no routed /48)", acct: planNoPool},
 		{account: "rate_limited", row: "429 rate limited",
 			inject: fail(everything, hostuptest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 10 * time.Minute}),
 			want:   []string{"HostUpAccountUnreadable", "HostUpRateLimited"}},
@@ -197,7 +236,11 @@ func TestAlertsEndToEnd(t *testing.T) {
 	for _, c := range cases {
 		token := "tok-e2e-alerts-" + c.account
 		tokens[c.account] = token
-		srv := hostuptest.NewServer(withToken(hostuptest.DemoAccount(alertVPS), token), c.opts...)
+		acct := hostuptest.DemoAccount(alertVPS)
+		if c.acct != nil {
+			acct = c.acct()
+		}
+		srv := hostuptest.NewServer(withToken(acct, token), c.opts...)
 		t.Cleanup(srv.Close)
 		fakes[c.account] = srv
 		writeFile(t, dir, c.account+".token", token+"\n")
@@ -324,10 +367,12 @@ func TestAlertsEndToEnd(t *testing.T) {
 	}
 	faultScrape := captureHealth(t, faulty)
 
-	// The plan alerts on the demo account's real output.
-	for _, name := range planAlerts {
-		if n, err := api.query(fmt.Sprintf(`ALERTS{alertname=%q, account="healthy"}`, name)); err != nil || n == 0 {
-			t.Errorf("%s is not pending on the demo account (err %v)", name, err)
+	// The plan alerts on real output.
+	for name, accounts := range planAlerts {
+		for _, acct := range accounts {
+			if n, err := api.query(fmt.Sprintf(`ALERTS{alertname=%q, account=%q}`, name, acct)); err != nil || n == 0 {
+				t.Errorf("%s is not pending on account %s (err %v)", name, acct, err)
+			}
 		}
 	}
 
@@ -444,13 +489,19 @@ func captureHealth(t *testing.T, e *exporter) string {
 // from.
 func capturesDir() string { return filepath.Join(repoRoot, "alerts", "testdata") }
 
-// checkCaptures writes the captures with -update-captures; otherwise it
-// requires the committed ones to have the same series (names and labels:
-// values such as timestamps change from run to run).
+// checkCaptures writes the captures with -update-captures. Otherwise it
+// requires the committed ones to have the same kinds of series (metric and
+// label names: values such as timestamps, and whether a hung account's VPS
+// series exist yet, change from run to run), and this run's output to have
+// every captured series the promtool tests use.
 func checkCaptures(t *testing.T, captures map[string]string) {
 	t.Helper()
+	current := map[string]bool{}
 	for name, body := range captures {
 		path := filepath.Join(capturesDir(), name)
+		for s := range seriesSet(body) {
+			current[s] = true
+		}
 		if *updateCaptures {
 			head := "# Captured by TestAlertsEndToEnd (e2e/alerts_test.go) from the real binary;\n" +
 				"# regenerate: go test ./e2e -run TestAlertsEndToEnd -update-captures\n"
@@ -468,36 +519,84 @@ func checkCaptures(t *testing.T, captures map[string]string) {
 			t.Errorf("%v (run the test with -update-captures)", err)
 			continue
 		}
-		want, got := seriesSet(string(raw)), seriesSet(body)
+		want, got := shapes(string(raw)), shapes(body)
 		for s := range want {
 			if !got[s] {
-				t.Errorf("%s has %s, which the binary no longer emits (rerun with -update-captures and check the promtool tests)", name, s)
+				t.Errorf("%s has series %s, of a kind the binary no longer emits (rerun with -update-captures and check the promtool tests)", name, s)
 			}
 		}
 		for s := range got {
 			if !want[s] {
-				t.Errorf("the binary now emits %s, which %s lacks (rerun with -update-captures)", s, name)
+				t.Errorf("the binary now emits series %s, of a kind %s lacks (rerun with -update-captures)", s, name)
 			}
+		}
+	}
+	if *updateCaptures {
+		return
+	}
+	accounts := map[string]bool{}
+	for _, c := range faultCases() {
+		accounts[c.account] = true
+	}
+	for _, in := range loadPromtoolInputs(t) {
+		if !accounts[in.labels["account"]] {
+			continue
+		}
+		own := map[string]string{}
+		for k, v := range in.labels {
+			if k != "job" && k != "instance" {
+				own[k] = v
+			}
+		}
+		if !current[seriesKey(in.name, own)] {
+			t.Errorf("promtool test %q uses %s%v, which the binary did not emit in this run", in.test, in.name, own)
 		}
 	}
 }
 
-// seriesSet is the set of series (name and labels, without the value) of
-// an exposition. API calls with status "error" are left out: whether a
-// retry of a 5xx is cut by the scrape deadline (and so counted as "error")
-// depends on timing.
+// seriesSet is the set of series of an exposition, as seriesKey has them.
 func seriesSet(body string) map[string]bool {
 	out := map[string]bool{}
-	for _, line := range strings.Split(body, "\n") {
-		if line == "" || strings.HasPrefix(line, "#") ||
-			strings.HasPrefix(line, "hostup_api_requests_total{") && strings.Contains(line, `status="error"`) {
-			continue
-		}
-		if i := strings.LastIndexByte(line, ' '); i > 0 {
-			out[line[:i]] = true
+	for name, f := range parseMetricsText(body) {
+		for _, m := range f.GetMetric() {
+			out[seriesKey(name, labelMap(m))] = true
 		}
 	}
 	return out
+}
+
+// shapes is the set of metric names with their label names (and the
+// endpoint and status values) of an exposition. API calls with status
+// "error" are left out: whether a retry of a 5xx is cut by the scrape
+// deadline (and so counted as "error") depends on timing.
+func shapes(body string) map[string]bool {
+	out := map[string]bool{}
+	for name, f := range parseMetricsText(body) {
+		for _, m := range f.GetMetric() {
+			ls := labelMap(m)
+			if name == "hostup_api_requests_total" && ls["status"] == "error" {
+				continue
+			}
+			shape := map[string]string{}
+			for k, v := range ls {
+				if k != "endpoint" && k != "status" {
+					v = ""
+				}
+				shape[k] = v
+			}
+			out[seriesKey(name, shape)] = true
+		}
+	}
+	return out
+}
+
+func parseMetricsText(body string) metricSet {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		return nil
+	}
+	return fams
 }
 
 var (
