@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -35,6 +37,20 @@ func realSchema(t *testing.T) *schema {
 	e := startExporter(t, "--hostup.api-url", srv.URL, "--hostup.token-file", writeFile(t, t.TempDir(), "token", token))
 	m, _ := e.metrics()
 	requireValue(t, m, "hostup_up", map[string]string{"account": "default"}, 1)
+	// Series a healthy account never has (a wait window's, a 429's) come
+	// from the binary's output under faults, as TestAlertsEndToEnd
+	// captured it.
+	raw, err := os.ReadFile(filepath.Join(capturesDir(), "faults.prom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range parseMetrics(t, string(raw)) {
+		if m[name] == nil {
+			m[name] = f
+		} else {
+			m[name].Metric = append(m[name].Metric, f.Metric...)
+		}
+	}
 	return newSchema(m)
 }
 
@@ -146,6 +162,8 @@ func TestConsistency(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("promtool test inputs", func(t *testing.T) { checkPromtoolInputs(t, s) })
 
 	t.Run("dashboard JSON is normalised", func(t *testing.T) {
 		dec := json.NewDecoder(bytes.NewReader(raw))

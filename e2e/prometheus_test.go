@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,7 +140,7 @@ func deref(s *string) string {
 // runs through its HTTP API, and the blocked-gate alert shows up with the
 // labels its rule promises.
 func TestPrometheusEndToEnd(t *testing.T) {
-	promBin := requireTool(t, "prometheus")
+	requireTool(t, "prometheus")
 	const token = "tok-e2e-prometheus"
 	acct := withToken(hostuptest.DemoAccount(25), token)
 	srv := newFake(t, acct)
@@ -165,50 +167,10 @@ func TestPrometheusEndToEnd(t *testing.T) {
 `, srv.URL))
 	e := startExporter(t, "--config.file", cfg)
 
-	rules, err := filepath.Abs(rulesPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	promAddr := freeAddr(t)
-	promCfg := writeFile(t, dir, "prometheus.yml", fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - %s
-scrape_configs:
-  - job_name: hostup
+	api, _ := startPrometheus(t, dir, fmt.Sprintf(`  - job_name: hostup
     static_configs:
       - targets: ['%s']
-`, rules, e.addr))
-	prom := startProc(t, "prometheus", promBin, []string{
-		"--config.file=" + promCfg,
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + promAddr,
-	}, childEnv())
-	t.Cleanup(func() {
-		if !prom.exited() {
-			_ = prom.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-prom.done:
-			case <-time.After(10 * time.Second):
-				t.Log("prometheus did not stop within 10s of SIGTERM; killing it")
-			}
-		}
-		if t.Failed() {
-			t.Logf("prometheus stderr:\n%s", prom.stderr.String())
-		}
-	})
-	api := promAPI{base: "http://" + promAddr}
-	if !waitFor(30*time.Second, func() bool {
-		if prom.exited() {
-			return true
-		}
-		st, _, err := tryGet(http.DefaultClient, api.base+"/-/ready", nil)
-		return err == nil && st == http.StatusOK
-	}) || prom.exited() {
-		t.Fatalf("prometheus not ready after 30s (exited: %v, %v); stderr:\n%s", prom.exited(), prom.err, prom.stderr.String())
-	}
+`, e.addr))
 
 	t.Run("target is up", func(t *testing.T) {
 		var lastErr error
@@ -394,4 +356,95 @@ scrape_configs:
 		}
 		t.Logf("%d HostUpActionBlocked alerts as expected (%v), %d with all six labels set", len(got), gates, full)
 	})
+}
+
+// testPrometheus is a Prometheus server a test started.
+type testPrometheus struct {
+	proc    *proc
+	cfgPath string
+	header  string // the config before scrape_configs
+}
+
+// startPrometheus starts Debian's Prometheus on a free loopback port with
+// the repository's alert rules, a 1s scrape and evaluation interval and
+// scrapeConfigs (YAML list items, indented for "scrape_configs:"), and waits
+// until it is ready. The test's cleanup stops it.
+func startPrometheus(t *testing.T, dir, scrapeConfigs string) (promAPI, *testPrometheus) {
+	t.Helper()
+	promBin := requireTool(t, "prometheus")
+	rules, err := filepath.Abs(rulesPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	promAddr := freeAddr(t)
+	tp := &testPrometheus{header: fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %s
+`, rules)}
+	tp.cfgPath = writeFile(t, dir, "prometheus.yml", tp.header+"scrape_configs:\n"+scrapeConfigs)
+	prom := startProc(t, "prometheus", promBin, []string{
+		"--config.file=" + tp.cfgPath,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + promAddr,
+	}, childEnv())
+	tp.proc = prom
+	t.Cleanup(func() {
+		if !prom.exited() {
+			_ = prom.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-prom.done:
+			case <-time.After(10 * time.Second):
+				t.Log("prometheus did not stop within 10s of SIGTERM; killing it")
+			}
+		}
+		if t.Failed() {
+			t.Logf("prometheus stderr:\n%s", prom.stderr.String())
+		}
+	})
+	api := promAPI{base: "http://" + promAddr}
+	if !waitFor(30*time.Second, func() bool {
+		if prom.exited() {
+			return true
+		}
+		st, _, err := tryGet(http.DefaultClient, api.base+"/-/ready", nil)
+		return err == nil && st == http.StatusOK
+	}) || prom.exited() {
+		t.Fatalf("prometheus not ready after 30s (exited: %v, %v); stderr:\n%s", prom.exited(), prom.err, prom.stderr.String())
+	}
+	return api, tp
+}
+
+// reload replaces the scrape configs and has Prometheus reload its config
+// (SIGHUP), waiting until it has.
+func (tp *testPrometheus) reload(t *testing.T, api promAPI, scrapeConfigs string) {
+	t.Helper()
+	before := tp.reloads(api)
+	if err := os.WriteFile(tp.cfgPath, []byte(tp.header+"scrape_configs:"+scrapeConfigs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(10*time.Second, func() bool { return tp.reloads(api) > before }) {
+		t.Fatalf("prometheus did not reload its config within 10s; stderr:\n%s", tp.proc.stderr.String())
+	}
+}
+
+// reloads is the time of Prometheus' last successful config reload, from
+// its own metrics (to the nanosecond, unlike its runtime info API).
+func (tp *testPrometheus) reloads(api promAPI) float64 {
+	st, body, err := tryGet(http.DefaultClient, api.base+"/metrics", nil)
+	if err != nil || st != http.StatusOK {
+		return 0
+	}
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, "prometheus_config_last_reload_success_timestamp_seconds "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return 0
 }

@@ -562,14 +562,15 @@ func (a *analysis) aggregation(name string) value {
 			a.problemf("%s %s (%s): label %s is not on the aggregated series %v", name, mode, strings.Join(grouping, ", "), x, all)
 		}
 	}
-	switch mode {
-	case "by":
+	switch {
+	case selectors[name]:
+	case mode == "by":
 		ls := labelSet{}
 		for _, x := range grouping {
 			ls[x] = true
 		}
 		return value{ls}
-	case "without":
+	case mode == "without":
 		return inner.each(func(ls labelSet) labelSet {
 			for _, x := range grouping {
 				delete(ls, x)
@@ -577,8 +578,16 @@ func (a *analysis) aggregation(name string) value {
 			return ls
 		})
 	}
+	if selectors[name] {
+		// They pick series, whole: a by() only groups the picking.
+		return inner
+	}
 	return value{labelSet{}}
 }
+
+// selectors are the aggregations that return some of their input series
+// with all their labels.
+var selectors = map[string]bool{"topk": true, "bottomk": true, "limitk": true, "limit_ratio": true}
 
 func (a *analysis) call(name string) value {
 	a.expect("(")

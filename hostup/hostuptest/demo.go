@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"testing"
+	"time"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 )
@@ -81,8 +83,23 @@ type demoVPS struct {
 //     (when there are three active VPSes with IPv6) and pool
 //     2001:db8:2000::/48 without routes; a destination per active VPS,
 //     canReceiveRoute blocked for those without IPv6; account gates.
-func DemoAccount(n int) *Account {
+//
+// Its dates follow the clock: the IP-change period is the current calendar
+// month (UTC), so nextReset is always the first of next month, and routes,
+// pools and last IP changes lie that far before it. DemoNow pins the clock.
+// In a test binary (testing.Testing) the default clock is DemoEpoch instead
+// of time.Now, so that golden files made from a DemoAccount stay the same
+// from month to month; demos and the fake API binary track the real clock.
+func DemoAccount(n int, opts ...DemoOption) *Account {
+	cfg := demoConfig{now: time.Now()}
+	if testing.Testing() {
+		cfg.now = DemoEpoch
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	n = max(n, 0)
+	clk := newDemoClock(cfg.now)
 	vs := make([]demoVPS, n)
 	perRole := map[string]int{}
 	subnetMembers := map[int]int{}
@@ -102,9 +119,9 @@ func DemoAccount(n int) *Account {
 	for i, v := range vs {
 		rng := rand.New(rand.NewPCG(demoSeed, uint64(i)))
 		acct.VPS[i] = v.listItem(rng)
-		acct.Networks[v.id] = v.network(rng, subnetMembers[v.subnet])
+		acct.Networks[v.id] = v.network(rng, subnetMembers[v.subnet], clk)
 	}
-	acct.RoutedIPv6 = demoRoutedIPv6(vs)
+	acct.RoutedIPv6 = demoRoutedIPv6(vs, clk)
 	return acct
 }
 
@@ -228,7 +245,7 @@ func (v demoVPS) listItem(rng *rand.Rand) hostup.VPS {
 	return vps
 }
 
-func (v demoVPS) network(rng *rand.Rand, subnetMembers int) *hostup.VPSNetwork {
+func (v demoVPS) network(rng *rand.Rand, subnetMembers int, clk demoClock) *hostup.VPSNetwork {
 	var vlan *float64
 	if v.i%4 != 3 {
 		vlan = ptr(112.0)
@@ -379,16 +396,18 @@ func (v demoVPS) network(rng *rand.Rand, subnetMembers int) *hostup.VPSNetwork {
 	case "normal":
 		policy = &hostup.IPChangePolicy{
 			MonthlyLimit: ptr(1.0), UsedThisPeriod: ptr(0.0), Remaining: ptr(1.0),
-			PeriodStart: ptr("2026-04-01"), NextReset: ptr("2026-05-01"), CanChangeNow: ptr(true),
+			PeriodStart: ptr(clk.date(clk.period)), NextReset: ptr(clk.date(clk.next)), CanChangeNow: ptr(true),
 		}
 		if v.i%4 == 0 {
-			policy.LastUsedAt = ptr(fmt.Sprintf("2026-03-%02dT10:%02d:00.000Z", 1+v.i%28, v.i%60))
+			// Last period.
+			policy.LastUsedAt = ptr(clk.stamp(clk.period.AddDate(0, -1, v.i%28).Add(10*time.Hour + time.Duration(v.i%60)*time.Minute)))
 		}
 	case "exhausted":
 		policy = &hostup.IPChangePolicy{
 			MonthlyLimit: ptr(1.0), UsedThisPeriod: ptr(1.0), Remaining: ptr(0.0),
-			PeriodStart: ptr("2026-04-01"), NextReset: ptr("2026-05-01"),
-			LastUsedAt:   ptr(fmt.Sprintf("2026-04-%02dT09:%02d:00.000Z", 1+v.i%14, v.i%60)),
+			PeriodStart: ptr(clk.date(clk.period)), NextReset: ptr(clk.date(clk.next)),
+			// This period, and not after now.
+			LastUsedAt:   ptr(clk.stamp(clk.notAfterNow(clk.period.AddDate(0, 0, v.i%14).Add(9*time.Hour + time.Duration(v.i%60)*time.Minute)))),
 			CanChangeNow: ptr(false), BlockedReason: ptr("The monthly IP change limit has been reached."),
 		}
 	}
@@ -485,7 +504,7 @@ func (v demoVPS) gates(ipv4Exhausted, ipv6Exhausted, canUpgrade bool) hostup.Act
 	return a
 }
 
-func demoRoutedIPv6(vs []demoVPS) *hostup.RoutedIPv6 {
+func demoRoutedIPv6(vs []demoVPS, clk demoClock) *hostup.RoutedIPv6 {
 	destinations := []hostup.Destination{}
 	var routable []demoVPS
 	for _, v := range vs {
@@ -519,7 +538,7 @@ func demoRoutedIPv6(vs []demoVPS) *hostup.RoutedIPv6 {
 			break
 		}
 		v := routable[k]
-		at := fmt.Sprintf("2026-02-%02dT12:%02d:00.000Z", 10+k, 5*k)
+		at := clk.stamp(clk.period.AddDate(0, -2, 9+k).Add(12*time.Hour + time.Duration(5*k)*time.Minute))
 		routes = append(routes, hostup.Route{
 			ID: "ripv6rt_" + ulid(saltRoute, uint64(k)), Prefix: spec.prefix, PrefixLength: ptr(spec.length),
 			NextHop: *v.ipv6, Label: spec.label, VPSID: v.id, VPSName: v.name, Status: "active",
@@ -542,16 +561,18 @@ func demoRoutedIPv6(vs []demoVPS) *hostup.RoutedIPv6 {
 		Pools: []hostup.Pool{
 			{
 				ID: "ripv6_" + ulid(saltPool, 0), ParentCIDR: "2001:db8:1000::/48", PrefixLength: ptr(48.0),
-				Status: "active", AllocatedAt: ptr("2026-01-15T12:00:00.000Z"), UpdatedAt: ptr("2026-02-12T12:10:00.000Z"),
-				Routes:  routes,
-				Actions: hostup.Actions{"canCreateRoute": canCreateRoute, "canRelease": release},
+				Status: "active", AllocatedAt: ptr(clk.stamp(clk.period.AddDate(0, -3, 14).Add(12 * time.Hour))),
+				UpdatedAt: ptr(clk.stamp(clk.period.AddDate(0, -2, 11).Add(12*time.Hour + 10*time.Minute))),
+				Routes:    routes,
+				Actions:   hostup.Actions{"canCreateRoute": canCreateRoute, "canRelease": release},
 			},
 			{
 				// A second /48 from before self-service allocation, unused.
 				ID: "ripv6_" + ulid(saltPool, 1), ParentCIDR: "2001:db8:2000::/48", PrefixLength: ptr(48.0),
-				Status: "active", AllocatedAt: ptr("2025-11-03T08:30:00.000Z"), UpdatedAt: ptr("2025-11-03T08:30:00.000Z"),
-				Routes:  []hostup.Route{},
-				Actions: hostup.Actions{"canCreateRoute": canCreateRoute, "canRelease": allowed()},
+				Status: "active", AllocatedAt: ptr(clk.stamp(clk.period.AddDate(0, -5, 2).Add(8*time.Hour + 30*time.Minute))),
+				UpdatedAt: ptr(clk.stamp(clk.period.AddDate(0, -5, 2).Add(8*time.Hour + 30*time.Minute))),
+				Routes:    []hostup.Route{},
+				Actions:   hostup.Actions{"canCreateRoute": canCreateRoute, "canRelease": allowed()},
 			},
 		},
 		Destinations: destinations,
@@ -560,4 +581,40 @@ func demoRoutedIPv6(vs []demoVPS) *hostup.RoutedIPv6 {
 			"canCreateRoute":  canCreateRoute,
 		},
 	}
+}
+
+// DemoEpoch is the clock of DemoAccount in a test binary without DemoNow:
+// the IP-change period is April 2026, nextReset 2026-05-01.
+var DemoEpoch = time.Date(2026, time.April, 15, 12, 0, 0, 0, time.UTC)
+
+// DemoOption changes DemoAccount.
+type DemoOption func(*demoConfig)
+
+type demoConfig struct{ now time.Time }
+
+// DemoNow makes DemoAccount's dates relative to now instead of the clock.
+func DemoNow(now time.Time) DemoOption { return func(c *demoConfig) { c.now = now } }
+
+// demoClock is the calendar DemoAccount's dates are taken from: the
+// current IP-change period (this month, UTC) and the next one.
+type demoClock struct{ now, period, next time.Time }
+
+func newDemoClock(now time.Time) demoClock {
+	now = now.UTC()
+	period := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return demoClock{now: now, period: period, next: period.AddDate(0, 1, 0)}
+}
+
+// date is a day as the API writes nextReset: 2026-05-01.
+func (demoClock) date(t time.Time) string { return t.Format(time.DateOnly) }
+
+// stamp is a time as the API writes timestamps: 2026-02-10T12:00:00.000Z.
+func (demoClock) stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// notAfterNow is t, or now if t is later.
+func (c demoClock) notAfterNow(t time.Time) time.Time {
+	if t.After(c.now) {
+		return c.now
+	}
+	return t
 }
