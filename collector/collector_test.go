@@ -18,7 +18,7 @@ func TestDocsAccountGolden(t *testing.T) {
 // A realistic account: blocked gates with codes, an extra gate, null
 // policies, suspended VPSes that are listed but not read.
 func TestDemoAccountGolden(t *testing.T) {
-	compareGolden(t, snapshotOf(hostuptest.DemoAccount(12)), "demo.prom", stateMetrics...)
+	compareGolden(t, snapshotOf(hostuptest.DemoAccount(12, hostuptest.DemoNow(hostuptest.DemoEpoch))), "demo.prom", stateMetrics...)
 }
 
 func TestGatherAndLint(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"testing"
 	"time"
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
@@ -86,15 +85,11 @@ type demoVPS struct {
 //
 // Its dates follow the clock: the IP-change period is the current calendar
 // month (UTC), so nextReset is always the first of next month, and routes,
-// pools and last IP changes lie that far before it. DemoNow pins the clock.
-// In a test binary (testing.Testing) the default clock is DemoEpoch instead
-// of time.Now, so that golden files made from a DemoAccount stay the same
-// from month to month; demos and the fake API binary track the real clock.
+// pools and last IP changes lie that far before it. DemoNow pins the clock:
+// a golden file made from a DemoAccount passes DemoNow(DemoEpoch), so that it
+// stays the same from month to month.
 func DemoAccount(n int, opts ...DemoOption) *Account {
 	cfg := demoConfig{now: time.Now()}
-	if testing.Testing() {
-		cfg.now = DemoEpoch
-	}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -583,8 +578,8 @@ func demoRoutedIPv6(vs []demoVPS, clk demoClock) *hostup.RoutedIPv6 {
 	}
 }
 
-// DemoEpoch is the clock of DemoAccount in a test binary without DemoNow:
-// the IP-change period is April 2026, nextReset 2026-05-01.
+// DemoEpoch is a fixed clock for DemoNow, for golden files: the IP-change
+// period is April 2026, nextReset 2026-05-01.
 var DemoEpoch = time.Date(2026, time.April, 15, 12, 0, 0, 0, time.UTC)
 
 // DemoOption changes DemoAccount.
