@@ -18,7 +18,7 @@ type typedDesc struct {
 	desc       *prometheus.Desc
 	valueType  prometheus.ValueType
 	labels     *labelSet
-	name, help string // for the metric family (gather.go)
+	name, help *string // for the metric family (gather.go), shared by all
 	dtoType    dto.MetricType
 }
 
@@ -28,8 +28,8 @@ func newDesc(valueType prometheus.ValueType, name, help string, labels ...string
 		desc:      prometheus.NewDesc(fqName, help, labels, nil),
 		valueType: valueType,
 		labels:    newLabelSet(labels),
-		name:      fqName,
-		help:      help,
+		name:      &fqName,
+		help:      &help,
 		dtoType:   dto.MetricType_GAUGE,
 	}
 	switch valueType {
@@ -77,12 +77,12 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 }
 
 // drop counts a series left out as a duplicate.
-func (e *emitter) drop(name string) {
+func (e *emitter) drop(name *string) {
 	e.duplicates++
 	if e.dropped == nil {
 		e.dropped = make(map[string]int)
 	}
-	e.dropped[name]++
+	e.dropped[*name]++
 }
 
 // emitOptional emits only when the API gave a value: a null field gives no

@@ -110,7 +110,7 @@ func newFamilySet() *familySet {
 func (f *familySet) add(d typedDesc, s *sample) {
 	mf := f.byDesc[d.desc]
 	if mf == nil {
-		mf = &dto.MetricFamily{Name: &d.name, Help: &d.help, Type: d.dtoType.Enum()}
+		mf = &dto.MetricFamily{Name: d.name, Help: d.help, Type: d.dtoType.Enum()}
 		f.byDesc[d.desc] = mf
 		f.families = append(f.families, mf)
 	}

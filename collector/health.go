@@ -80,8 +80,20 @@ func (e *emitter) emitSnapshot(s *account.Snapshot, took time.Duration) {
 	if s.RoutedIPv6 != nil {
 		e.emitRoutedIPv6(a, s.RoutedIPv6)
 	}
+	// A VPS's list series carry its id, so, as for the network series
+	// below, duplicates are only looked for within one list item, and a
+	// VPS listed twice is rendered once.
+	listed := make(map[string]struct{}, len(s.List))
 	for i := range s.List {
-		e.emitVPSInfo(a, &s.List[i])
+		v := &s.List[i]
+		if _, dup := listed[v.ID]; dup {
+			e.drop(vpsInfo.name)
+			continue
+		}
+		listed[v.ID] = struct{}{}
+		e.seen.enterVPS()
+		e.emitVPSInfo(a, v)
+		e.seen.leaveVPS()
 	}
 	// Each VPS's series carry its id, so duplicates are only looked for
 	// within one VPS (dedupe.go). That needs each id once: an account's

@@ -159,7 +159,7 @@ func TestSamplesAreConstMetrics(t *testing.T) {
 			values[i] = p.GetValue()
 		}
 		var want dto.Metric
-		if err := prometheus.MustNewConstMetric(s.desc, s.vt, *got.Gauge.Value, values...).Write(&want); err != nil {
+		if err := prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, *got.Gauge.Value, values...).Write(&want); err != nil {
 			t.Fatal(err)
 		}
 		if !sameSeries(&got, &want) {

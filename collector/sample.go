@@ -62,15 +62,14 @@ func newLabelSet(names []string) *labelSet {
 type sample struct {
 	desc   *prometheus.Desc
 	labels *labelSet // of desc
-	vt     prometheus.ValueType
 	// metric is the series as the gatherer serves it: Label sorted by name
 	// (pairs possibly shared with other samples), and the Gauge, Counter or
-	// Untyped field (by vt) pointing at value.
-	metric  dto.Metric
-	gauge   dto.Gauge
-	counter dto.Counter
-	untyped dto.Untyped
-	value   float64
+	// Untyped field (by the descriptor's type) pointing at value. Only the
+	// gauge, the type of every state metric today, lives in the sample: a
+	// sample is a large part of a scrape's memory.
+	metric dto.Metric
+	gauge  dto.Gauge
+	value  float64
 }
 
 func (s *sample) Desc() *prometheus.Desc { return s.desc }
@@ -164,15 +163,12 @@ func (sl *slab) newSample(d typedDesc, value float64, labels []string) *sample {
 	sl.samples = sl.samples[1:]
 	s.desc, s.labels = d.desc, d.labels
 	s.value = value
-	s.vt = d.valueType
 	s.metric.Label = sl.labelPairs(d.labels, labels)
 	switch d.valueType {
 	case prometheus.CounterValue:
-		s.counter.Value = &s.value
-		s.metric.Counter = &s.counter
+		s.metric.Counter = &dto.Counter{Value: &s.value}
 	case prometheus.UntypedValue:
-		s.untyped.Value = &s.value
-		s.metric.Untyped = &s.untyped
+		s.metric.Untyped = &dto.Untyped{Value: &s.value}
 	default:
 		s.gauge.Value = &s.value
 		s.metric.Gauge = &s.gauge
