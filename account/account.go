@@ -81,7 +81,7 @@ type cache struct {
 	routedAt time.Time // last success; kept when the data is dropped
 	list     []hostup.VPS
 	listAt   time.Time
-	networks map[string]*networkEntry
+	networks map[string]networkEntry
 	// networkAt is the end of the last round whose network reads all
 	// succeeded.
 	networkAt time.Time
@@ -109,7 +109,7 @@ func New(cfg Effective, env Env) (*Account, error) {
 		now:      env.Now,
 		statuses: make(map[string]bool, len(cfg.Account.VPS.ServiceStatus)),
 		ids:      make(map[string]bool, len(cfg.Account.VPS.IDs)),
-		state:    cache{networks: make(map[string]*networkEntry)},
+		state:    cache{networks: make(map[string]networkEntry)},
 		logs:     newLogState(),
 	}
 	a.limiter = newLimiter(cfg.Scrape.MaxRequestsPerSecond, cfg.Scrape.MaxBackoff, env.Now)
@@ -179,10 +179,9 @@ func (a *Account) Close() {
 func (a *Account) adopt(old *Account) {
 	old.mu.Lock()
 	st := old.state
-	nets := make(map[string]*networkEntry, len(st.networks))
+	nets := make(map[string]networkEntry, len(st.networks))
 	for id, n := range st.networks {
-		c := *n
-		nets[id] = &c
+		nets[id] = n
 	}
 	st.networks = nets
 	old.mu.Unlock()
@@ -268,7 +267,7 @@ func (a *Account) snapshotLocked(r *round, now time.Time) *Snapshot {
 		if n, ok := names[t.id]; ok {
 			v.Name = n
 		}
-		if n := st.networks[t.id]; n != nil {
+		if n, ok := st.networks[t.id]; ok {
 			v.LastSuccess = n.at
 			if n.read != nil && (v.Status.OK() || a.servable(n.at, now)) {
 				v.Network = n.read.Network

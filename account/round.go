@@ -233,7 +233,7 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 	a.mu.Lock()
 	var prev *hostup.NetworkRead
-	if n := a.state.networks[id]; n != nil {
+	if n, ok := a.state.networks[id]; ok {
 		if n.read != nil && a.fresh(n.at, a.now()) {
 			r.vps[id] = cached
 			a.mu.Unlock()
@@ -253,7 +253,7 @@ func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 	switch {
 	case err == nil:
 		r.vps[id] = succeeded
-		a.state.networks[id] = &networkEntry{read: read, at: a.now()}
+		a.state.networks[id] = networkEntry{read: read, at: a.now()}
 		a.succeededLocked(hostup.EndpointVPSNetwork)
 		a.logs.vpsRecovered(id)
 	case hostup.IsNotFound(err) && !a.ids[id]:
@@ -305,8 +305,9 @@ func (a *Account) finish(r *round) {
 		switch {
 		case !wanted && r.list.OK():
 			delete(a.state.networks, id) // no longer listed
-		case expired(n.at):
+		case expired(n.at) && n.read != nil:
 			n.read = nil
+			a.state.networks[id] = n
 		}
 	}
 	a.summaryLocked(r)
