@@ -24,8 +24,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// stateMetrics are the metrics whose values do not depend on timing, for
-// golden comparisons.
+// stateMetrics are the state metrics of the contract (shared/metrics.md)
+// and the README: each must be rendered.
 var stateMetrics = []string{
 	"hostup_up", "hostup_scrape_success", "hostup_vps_network_scrape_success",
 	"hostup_routed_ipv6_available", "hostup_routed_ipv6_pools", "hostup_routed_ipv6_pool_info",
@@ -114,11 +114,30 @@ func exposition(t testing.TB, g prometheus.Gatherer, names ...string) string {
 	return b.String()
 }
 
-// compareGolden renders s and compares the named metrics with
-// testdata/name, or rewrites the file under -update.
-func compareGolden(t *testing.T, s *account.Snapshot, name string, metrics ...string) {
+// volatileMetrics depend on the clock of the scrape, not on the snapshot's
+// data: golden files leave them out.
+var volatileMetrics = []string{
+	"hostup_scrape_duration_seconds", "hostup_last_success_timestamp_seconds",
+	"hostup_vps_network_last_success_timestamp_seconds",
+}
+
+// compareGolden renders s and compares every metric but the volatile ones
+// with testdata/name, or rewrites the file under -update. A metric added to
+// a renderer thus shows in the golden file, or fails the test until the
+// file is regenerated.
+func compareGolden(t *testing.T, s *account.Snapshot, name string) {
 	t.Helper()
 	g := gatherSnapshot(t, s)
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics []string
+	for _, mf := range mfs {
+		if !slices.Contains(volatileMetrics, mf.GetName()) {
+			metrics = append(metrics, mf.GetName())
+		}
+	}
 	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(exposition(t, g, metrics...)), 0o644); err != nil {
