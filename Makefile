@@ -3,9 +3,17 @@
 
 GO        ?= go
 BIN       := hostup_exporter
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+# Evaluated once, when make starts (not at each use), so that the binary and
+# the checks of it made later in the same run agree even if HEAD moves.
+ifeq ($(origin VERSION),undefined)
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+endif
+ifeq ($(origin REVISION),undefined)
+REVISION  := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+endif
+ifeq ($(origin BRANCH),undefined)
+BRANCH    := $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+endif
 VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) -X $(VPKG).BuildUser=$(USER)@make -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
