@@ -76,23 +76,63 @@ func TestLastSuccessOutlivesTheData(t *testing.T) {
 }
 
 // A VPS whose network read fails is logged at warn at the default level,
-// once per VPS and cause (not every scrape), with one summary line per
-// round.
+// once per VPS and cause (not every scrape); a cause many VPSes share is
+// one line naming a few of them; and each round has a summary line.
 func TestVPSFailuresVisibleButNoFlood(t *testing.T) {
-	srv := newFake(t, manyVPS(6), hostuptest.WithPageSize(100))
-	srv.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSNetwork), hostuptest.Fault{Status: 500, Code: "internal_error"})
+	acct := manyVPS(8)
+	srv := newFake(t, acct, hostuptest.WithPageSize(100))
+	for _, v := range acct.VPS[:6] {
+		srv.Fail(hostuptest.ForVPS(v.ID), hostuptest.Fault{Status: 500, Code: "internal_error"})
+	}
+	for _, v := range acct.VPS[6:] {
+		srv.Fail(hostuptest.ForVPS(v.ID), hostuptest.Fault{Status: 409, Code: "vps_not_ready"})
+	}
 	f := newFixture(t, parse(t, srv.URL, "", "", testToken))
 	for i := 0; i < 3; i++ {
 		f.snapshot(t, 10*time.Second)
 	}
 	logs := f.logs.String()
-	if n := strings.Count(logs, `msg="API read failed"`); n != 6 {
-		t.Errorf("%d per-VPS failure lines over 3 scrapes of 6 failing VPSes, want 6 (one each):\n%s", n, logs)
+	if n := strings.Count(logs, `cause="Internal Server Error (500)" err=`); n != 1 || !strings.Contains(logs, "vps_count=6") {
+		t.Errorf("%d lines for the 6 VPSes failing with 500 over 3 scrapes, want 1 with vps_count=6:\n%s", n, logs)
 	}
-	if n := strings.Count(logs, `6 of 6 VPS network reads failed: Internal Server Error (500) x6`); n != 3 {
+	for _, v := range acct.VPS[6:] {
+		if n := strings.Count(logs, "vps_id="+v.ID); n != 1 {
+			t.Errorf("VPS %s (409) logged %d times over 3 scrapes, want once:\n%s", v.ID, n, logs)
+		}
+	}
+	if n := strings.Count(logs, `8 of 8 VPS network reads failed: Internal Server Error (500) x6, Conflict (409) x2`); n != 3 {
 		t.Errorf("%d summary lines over 3 rounds, want 3:\n%s", n, logs)
 	}
 	if strings.Contains(logs, testToken) {
 		t.Error("token in the log")
+	}
+}
+
+// When the API is down, a round stops starting network reads after a few
+// failures in a row: an outage costs a few calls a scrape, not one per VPS,
+// and the VPSes not read keep their last good data.
+func TestOutageDoesNotReadEveryVPS(t *testing.T) {
+	acct := manyVPS(60)
+	srv := newFake(t, acct, hostuptest.WithPageSize(100))
+	f := newFixture(t, parse(t, srv.URL, "", "  concurrency: 4\n", testToken))
+	f.snapshot(t, 10*time.Second)
+	srv.Fail(hostuptest.Target{}, hostuptest.Fault{Status: 503, Code: "upstream_unavailable"})
+	srv.ResetCalls()
+	s := f.snapshot(t, 10*time.Second)
+	// routed and list (3 tries each), then at most 4 in flight plus the 4
+	// that halt the round (3 tries each).
+	if n := srv.TotalCalls(); n > 2*3+8*3 {
+		t.Errorf("%d calls in a round with the API down, want at most %d", n, 2*3+8*3)
+	}
+	if s.NetworkStatus.OK() || len(s.VPS) != 60 {
+		t.Fatalf("network status %s, %d VPSes", s.NetworkStatus, len(s.VPS))
+	}
+	for _, v := range s.VPS {
+		if v.Status.OK() || v.Network == nil {
+			t.Fatalf("VPS %s: %s, data %v; want failed with last good data", v.ID, v.Status, v.Network != nil)
+		}
+	}
+	if !strings.Contains(f.logs.String(), "not started: the API is failing x") {
+		t.Errorf("summary does not say reads were not started:\n%s", f.logs)
 	}
 }

@@ -60,10 +60,12 @@ func (a *Account) succeededLocked(endpoint string) {
 
 // failedLocked handles a failed read: a 429 opens a wait window, and the
 // failure is logged at warn (error for a refused key) at most once per
-// endpoint, VPS and cause every logEvery.
-func (a *Account) failedLocked(endpoint, vpsID string, err error) {
+// endpoint, VPS and cause every logEvery. A VPS's network failure that is
+// due a line is not logged here: it reports true, and the round logs it
+// when it ends (summaryLocked), with the others of its cause.
+func (a *Account) failedLocked(endpoint, vpsID string, err error) (logLater bool) {
 	if a.ctx.Err() != nil {
-		return // shutting down
+		return false // shutting down
 	}
 	kv := []interface{}{"endpoint", endpoint}
 	if vpsID != "" {
@@ -71,7 +73,7 @@ func (a *Account) failedLocked(endpoint, vpsID string, err error) {
 	}
 	if w, ok := a.limiter.on429(err); ok {
 		if w.repeat {
-			return
+			return false
 		}
 		msg := "HostUp API rate limit: no calls until the wait window ends"
 		wkv := append([]interface{}{"msg", msg, "until", w.until.UTC().Format(time.RFC3339), "wait", w.wait}, kv...)
@@ -82,30 +84,38 @@ func (a *Account) failedLocked(endpoint, vpsID string, err error) {
 			wkv = append(wkv, "asked", "nothing usable (no Retry-After or X-RateLimit-Reset)")
 		}
 		level.Warn(a.logger).Log(wkv...)
-		return
+		return false
 	}
 	if hostup.IsAuth(err) {
 		// A bad key or a missing scope does not mend itself: say so once,
 		// clearly, until a call of this endpoint succeeds again.
 		if a.logs.auth[endpoint] {
-			return
+			return false
 		}
 		a.logs.auth[endpoint] = true
 		level.Error(a.logger).Log(append([]interface{}{"msg", "HostUp API refused the key"}, append(kv, "err", err)...)...)
-		return
+		return false
 	}
 	cause := classify(err)
 	if cause == "rate_limited" && vpsID != "" {
-		return // the window was logged when it opened; the summary counts these
+		return false // the window was logged when it opened; the summary counts these
 	}
 	key := endpoint + "\x00" + vpsID + "\x00" + cause
 	now := a.now()
 	if at, ok := a.logs.failures[key]; ok && now.Sub(at) < logEvery {
-		return
+		return false
 	}
 	a.logs.failures[key] = now
+	if vpsID != "" {
+		return true
+	}
 	level.Warn(a.logger).Log(append([]interface{}{"msg", "API read failed"}, append(kv, "cause", cause, "err", err)...)...)
+	return false
 }
+
+// perVPSLines is how many VPSes of one cause a round logs a line each for;
+// a cause shared by more is one line, with a few of their ids.
+const perVPSLines = 3
 
 // warnOnceLocked logs msg at warn the first time key is seen.
 func (a *Account) warnOnceLocked(key, msg string, kv ...interface{}) {
@@ -145,8 +155,10 @@ func (a *Account) noteMismatches(endpoint, vpsID string, ms []hostup.Mismatch) {
 	}
 }
 
-// summaryLocked logs one line for a round whose network reads failed, such
-// as "12 of 200 VPS network reads failed: 500 x10, timeout x2".
+// summaryLocked logs the round's failed network reads: a line for each VPS
+// due one (see failedLocked) whose cause at most perVPSLines VPSes share, a
+// line per cause shared by more, and one summary line such as "12 of 200
+// VPS network reads failed: 500 x10, timeout x2".
 func (a *Account) summaryLocked(r *round) {
 	n := 0
 	for _, c := range r.failures {
@@ -154,6 +166,24 @@ func (a *Account) summaryLocked(r *round) {
 	}
 	if n == 0 || a.ctx.Err() != nil {
 		return
+	}
+	byCause := make(map[string][]vpsFailure)
+	for _, f := range r.failed {
+		byCause[f.cause] = append(byCause[f.cause], f)
+	}
+	for cause, fs := range byCause {
+		if len(fs) <= perVPSLines {
+			for _, f := range fs {
+				level.Warn(a.logger).Log("msg", "API read failed", "endpoint", hostup.EndpointVPSNetwork, "vps_id", f.id, "cause", cause, "err", f.err)
+			}
+			continue
+		}
+		ids := make([]string, 0, perVPSLines)
+		for _, f := range fs[:perVPSLines] {
+			ids = append(ids, f.id)
+		}
+		level.Warn(a.logger).Log("msg", "API read failed", "endpoint", hostup.EndpointVPSNetwork, "vps_count", len(fs),
+			"vps_ids", strings.Join(ids, ",")+",...", "cause", cause, "err", fs[0].err)
 	}
 	causes := make([]string, 0, len(r.failures))
 	for c := range r.failures {

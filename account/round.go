@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -43,8 +44,20 @@ type round struct {
 	targets []target     // network reads wanted, in order
 	vps     map[string]outcome
 	// failures counts the failed network reads by cause, for the round's
-	// summary line.
+	// summary line; failed keeps them, logged when the round ends.
 	failures map[string]int
+	failed   []vpsFailure
+	// apiDown counts the calls in a row that failed as if the API itself
+	// were down (a transport error or a 5xx); at haltAfter the round
+	// starts no more network reads.
+	apiDown int
+	halted  bool
+}
+
+// vpsFailure is one failed network read of a round.
+type vpsFailure struct {
+	id, cause string
+	err       error
 }
 
 type target struct{ id, name string }
@@ -160,9 +173,11 @@ func (a *Account) readRoutedIPv6(ctx context.Context, r *round) {
 	defer a.mu.Unlock()
 	if err != nil {
 		r.routed = Failed
+		a.noteAPIDownLocked(r, err)
 		a.failedLocked(hostup.EndpointRoutedIPv6, "", err)
 		return
 	}
+	r.apiDown = 0
 	r.routed = Read
 	a.state.routed, a.state.routedAt = routed, a.now()
 	a.succeededLocked(hostup.EndpointRoutedIPv6)
@@ -199,6 +214,7 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 	a.noteListInfoLocked(info)
 	if err == nil {
 		a.listErr = nil
+		r.apiDown = 0
 		r.list, r.known = Read, true
 		a.state.list, a.state.listAt = r.listed, a.now()
 		if a.state.list == nil {
@@ -210,6 +226,7 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 	}
 	r.list = Failed
 	a.listErr = err
+	a.noteAPIDownLocked(r, err)
 	a.failedLocked(hostup.EndpointVPSList, "", err)
 	// A failed list must not stop the network reads: fall back to the
 	// VPSes of the last good list, if it may still be served.
@@ -232,6 +249,12 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 
 func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 	a.mu.Lock()
+	if r.halted {
+		r.vps[id] = failed
+		r.failures[causeHalted]++
+		a.mu.Unlock()
+		return
+	}
 	var prev *hostup.NetworkRead
 	if n, ok := a.state.networks[id]; ok {
 		if n.read != nil && a.fresh(n.at, a.now()) {
@@ -253,6 +276,7 @@ func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 	switch {
 	case err == nil:
 		r.vps[id] = succeeded
+		r.apiDown = 0
 		a.state.networks[id] = networkEntry{read: read, at: a.now()}
 		a.succeededLocked(hostup.EndpointVPSNetwork)
 		a.logs.vpsRecovered(id)
@@ -262,10 +286,43 @@ func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 		delete(a.state.networks, id)
 	default:
 		r.vps[id] = failed
-		r.failures[classify(err)]++
-		a.failedLocked(hostup.EndpointVPSNetwork, id, err)
+		a.noteAPIDownLocked(r, err)
+		cause := classify(err)
+		r.failures[cause]++
+		if a.failedLocked(hostup.EndpointVPSNetwork, id, err) {
+			r.failed = append(r.failed, vpsFailure{id, cause, err})
+		}
 	}
 }
+
+// causeHalted is the summary's cause for the reads a round did not start
+// because the API was failing.
+const causeHalted = "not started: the API is failing"
+
+// noteAPIDownLocked counts a failure that looks like the API itself being
+// down (a transport error or a 5xx, after the client's retries): after
+// haltAfter of them in a row the round starts no more network reads, so an
+// outage costs a few calls a scrape instead of every VPS's (the VPSes not
+// read are served from last good data, as in a wait window).
+func (a *Account) noteAPIDownLocked(r *round, err error) {
+	var apiErr *hostup.APIError
+	var decErr *hostup.DecodeError
+	switch {
+	case errors.Is(err, hostup.ErrRateLimited), errors.As(err, &decErr), errors.Is(err, context.Canceled):
+		return
+	case errors.As(err, &apiErr) && apiErr.StatusCode < 500:
+		r.apiDown = 0
+		return
+	}
+	r.apiDown++
+	if r.apiDown >= a.haltAfter() {
+		r.halted = true
+	}
+}
+
+// haltAfter is how many API-wide failures in a row stop a round's network
+// reads: the reads in flight at once, and at least 4.
+func (a *Account) haltAfter() int { return max(a.cfg.Scrape.Concurrency, 4) }
 
 // noteListInfoLocked warns, once, of a list whose full page carried no
 // pagination field the client knows.
