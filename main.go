@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -61,7 +60,7 @@ func run(args []string) int {
 		return 2
 	}
 
-	logger, slogger := newLogger(*logFormat, *logLevel)
+	logger, slogger := newLogger(os.Stderr, *logFormat, *logLevel)
 	if *maxProcs < 1 {
 		level.Error(logger).Log("msg", "invalid --runtime.gomaxprocs", "err", fmt.Sprintf("%d: want 1 or more", *maxProcs))
 		return 1
@@ -75,6 +74,18 @@ func run(args []string) int {
 		level.Error(logger).Log("msg", "invalid --web.telemetry-path", "err", err)
 		return 1
 	}
+	if *apiCheck && *configCheck {
+		level.Error(logger).Log("msg", "--api.check and --config.check are two different checks: give one (--api.check calls the API, --config.check does not)")
+		return 2
+	}
+	if *configFile != "" {
+		// The zero-config flags say nothing once a file is given.
+		for _, f := range []string{"hostup.api-url", "hostup.token-file"} {
+			if flagSet(args, f) {
+				level.Warn(logger).Log("msg", "--"+f+" is ignored with --config.file: the file's accounts say where and with which key")
+			}
+		}
+	}
 	load := func() (*config.Config, error) {
 		if *configFile != "" {
 			return config.Load(*configFile, os.Getenv)
@@ -84,7 +95,7 @@ func run(args []string) int {
 
 	cfg, err := load()
 	if err != nil {
-		logConfigError(logger, err)
+		server.LogConfigError(logger, "invalid configuration", err)
 		return 1
 	}
 	if *apiCheck {
@@ -123,7 +134,7 @@ func run(args []string) int {
 		return nil
 	}
 	if err := apply(cfg); err != nil {
-		logConfigError(logger, err)
+		server.LogConfigError(logger, "invalid configuration", err)
 		return 1
 	}
 	safeConfig := config.NewSafeConfig(cfg)
@@ -217,13 +228,13 @@ func checkTelemetryPath(p string) error {
 	return nil
 }
 
-// logConfigError logs a configuration error one problem a line: config
-// reports every problem of a file at once, one per line, and a logfmt
-// value would fold them into one line of \n escapes.
-func logConfigError(logger log.Logger, err error) {
-	for _, line := range strings.Split(err.Error(), "\n") {
-		if strings.TrimSpace(line) != "" {
-			level.Error(logger).Log("msg", "invalid configuration", "err", line)
+// flagSet reports whether the command line gave --name (as --name value or
+// --name=value).
+func flagSet(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
+			return true
 		}
 	}
+	return false
 }

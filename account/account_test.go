@@ -30,6 +30,9 @@ func TestFailedReadIsReadAgainUnderCacheTTL(t *testing.T) {
 	if s.RoutedIPv6Status != account.Read || !s.Up() || s.RoutedIPv6 == nil {
 		t.Errorf("second scrape: %s, want routed_ipv6 read and up", statuses(s))
 	}
+	if logs := f.logs.String(); !contains(logs, `level=warn`) || !contains(logs, `msg="API read works again" endpoint=routed_ipv6`) {
+		t.Errorf("the failure and its end are not both logged:\n%s", logs)
+	}
 	// The reads that succeeded are fresh by design: not read again, and a
 	// success.
 	calls := srv.TotalCalls()

@@ -47,13 +47,19 @@ func (l *logState) vpsRecovered(id string) {
 // succeededLocked notes a successful call of endpoint: a later key refusal
 // is logged again, and the default backoff stops doubling.
 func (a *Account) succeededLocked(endpoint string) {
+	recovered := a.logs.auth[endpoint]
 	delete(a.logs.auth, endpoint)
 	if endpoint != hostup.EndpointVPSNetwork {
 		for k := range a.logs.failures {
 			if strings.HasPrefix(k, endpoint+"\x00") {
 				delete(a.logs.failures, k)
+				recovered = true
 			}
 		}
+	}
+	if recovered {
+		// The failure was logged: so is its end.
+		level.Info(a.logger).Log("msg", "API read works again", "endpoint", endpoint)
 	}
 	a.limiter.onSuccess()
 }

@@ -45,4 +45,6 @@ echo "$(grep -c '^hostup_' "$work/metrics") hostup_* series in all."
 if [ "${DEMO_ONESHOT:-}" = 1 ]; then exit 0; fi
 echo
 echo "Open http://127.0.0.1:$port/ in a browser, or curl it. Ctrl-C stops both."
+# Ctrl-C (or a TERM) is how a demo ends: not an error.
+trap 'exit 0' INT TERM
 wait

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -69,7 +71,7 @@ func (r *Reloader) Reload() error {
 	}
 	if err != nil {
 		r.success.Set(0)
-		level.Error(r.Logger).Log("msg", "reloading configuration failed; the previous configuration stays in use", "err", err)
+		LogConfigError(r.Logger, "reloading configuration failed; the previous configuration stays in use", err)
 		return err
 	}
 	r.Config.Set(cfg)
@@ -113,6 +115,28 @@ func (r *Reloader) WatchSignals(hup chan os.Signal, stop <-chan struct{}) {
 			_ = r.Reload()
 		case <-stop:
 			return
+		}
+	}
+}
+
+// LogConfigError logs a configuration error at error, one problem a line:
+// config reports every problem of a file at once, one per line, and a
+// logfmt value would fold them into one line of \n escapes. The file that
+// config.Load names before the first problem is given to every line.
+func LogConfigError(logger log.Logger, msg string, err error) {
+	lines := strings.Split(err.Error(), "\n")
+	var kv []interface{}
+	if rest, ok := strings.CutPrefix(lines[0], "config file "); ok {
+		if file, problem, ok := strings.Cut(rest, ": "); ok {
+			if unq, err := strconv.Unquote(file); err == nil {
+				file = unq
+			}
+			kv, lines[0] = []interface{}{"file", file}, problem
+		}
+	}
+	for _, line := range lines {
+		if strings.TrimSpace(line) != "" {
+			level.Error(logger).Log(append(append([]interface{}{"msg", msg}, kv...), "err", line)...)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hostup-exporter/hostup_exporter/config"
+	"github.com/hostup-exporter/hostup_exporter/internal/syncbuf"
 )
 
 const (
@@ -453,5 +454,21 @@ func TestWatchSignals(t *testing.T) {
 	}
 	if f.sc.Get() != f.next {
 		t.Error("SafeConfig does not hold the config reloaded on SIGHUP")
+	}
+}
+
+// A configuration error is logged one problem a line, each with the file.
+func TestLogConfigErrorOneProblemALine(t *testing.T) {
+	var logs syncbuf.Buffer
+	err := errors.New("config file \"/etc/x.yml\": accounts[0].vps.discover: line 5: cannot read \"maybe\" as a boolean\nscrape.concurrency: must be between 1 and 256, got 0")
+	LogConfigError(log.NewLogfmtLogger(&logs), "invalid configuration", err)
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), logs.String())
+	}
+	for _, l := range lines {
+		if !strings.Contains(l, "file=/etc/x.yml") || strings.Contains(l, `config file`) || strings.Contains(l, `\n`) {
+			t.Errorf("line %q: want file=/etc/x.yml and one problem", l)
+		}
 	}
 }
