@@ -376,7 +376,6 @@ func startPrometheus(t *testing.T, dir, scrapeConfigs string) (promAPI, *testPro
 	if err != nil {
 		t.Fatal(err)
 	}
-	promAddr := freeAddr(t)
 	tp := &testPrometheus{header: fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -385,12 +384,23 @@ rule_files:
   - %s
 `, rules)}
 	tp.cfgPath = writeFile(t, dir, "prometheus.yml", tp.header+"scrape_configs:\n"+scrapeConfigs)
+	api, prom := runPrometheus(t, promBin, dir, tp.cfgPath)
+	tp.proc = prom
+	return api, tp
+}
+
+// runPrometheus starts the Prometheus at promBin with the config file at
+// cfgPath (its data in dir) on a free loopback port and waits until it is
+// ready. The test's cleanup stops it and, when the test failed, logs its
+// stderr.
+func runPrometheus(t *testing.T, promBin, dir, cfgPath string) (promAPI, *proc) {
+	t.Helper()
+	promAddr := freeAddr(t)
 	prom := startProc(t, "prometheus", promBin, []string{
-		"--config.file=" + tp.cfgPath,
+		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=" + promAddr,
 	}, childEnv())
-	tp.proc = prom
 	t.Cleanup(func() {
 		if !prom.exited() {
 			_ = prom.cmd.Process.Signal(syscall.SIGTERM)
@@ -414,7 +424,7 @@ rule_files:
 	}) || prom.exited() {
 		t.Fatalf("prometheus not ready after 30s (exited: %v, %v); stderr:\n%s", prom.exited(), prom.err, prom.stderr.String())
 	}
-	return api, tp
+	return api, prom
 }
 
 // reload replaces the scrape configs and has Prometheus reload its config

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -266,25 +265,7 @@ func TestSDPrometheusHTTPSD(t *testing.T) {
 	}
 	dir := t.TempDir()
 	promCfg := writeFile(t, dir, "prometheus.yml", strings.ReplaceAll(job, "http://hostup-exporter:9977", e.url))
-	promAddr := freeAddr(t)
-	prom := startProc(t, "prometheus", promBin, []string{
-		"--config.file=" + promCfg,
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + promAddr,
-	}, childEnv())
-	t.Cleanup(func() {
-		if !prom.exited() {
-			_ = prom.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-prom.done:
-			case <-time.After(10 * time.Second):
-			}
-		}
-		if t.Failed() {
-			t.Logf("prometheus stderr:\n%s", prom.stderr.String())
-		}
-	})
-	api := promAPI{base: "http://" + promAddr}
+	api, prom := runPrometheus(t, promBin, dir, promCfg)
 
 	type target struct {
 		DiscoveredLabels map[string]string `json:"discoveredLabels"`
