@@ -284,10 +284,22 @@ func ZeroConfig(apiURL, tokenFile string, getenv func(string) string) (*Config, 
 	a.setDefaults()
 	cfg := &Config{Accounts: []Account{a}, Scrape: DefaultScrape}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, zeroConfigError(err)
 	}
 	if err := cfg.ResolveTokens(getenv); err != nil {
-		return nil, err
+		return nil, zeroConfigError(err)
 	}
 	return cfg, nil
+}
+
+// zeroConfigFields names, in zero-config mode, where each value came from:
+// the user wrote flags and a variable, not accounts[0].
+var zeroConfigFields = strings.NewReplacer(
+	"accounts[0].api_url: ", "--hostup.api-url: ",
+	"accounts[0].token_file: ", "--hostup.token-file: ",
+	"accounts[0].token_env: ", "$"+DefaultTokenEnv+": ",
+)
+
+func zeroConfigError(err error) error {
+	return errors.New(zeroConfigFields.Replace(err.Error()))
 }

@@ -731,8 +731,8 @@ func TestZeroConfig(t *testing.T) {
 		{name: "file wins over environment", tokenFile: tokenFile, env: map[string]string{"HOSTUP_API_TOKEN": "other"}, wantURL: DefaultAPIURL, wantFile: tokenFile},
 		{name: "custom API URL", apiURL: "http://127.0.0.1:9999", env: map[string]string{"HOSTUP_API_TOKEN": token}, wantURL: "http://127.0.0.1:9999", wantEnv: DefaultTokenEnv},
 		{name: "environment unset", wantErr: []string{"environment variable HOSTUP_API_TOKEN is unset or empty", `account "default"`}},
-		{name: "token file missing", tokenFile: filepath.Join(dir, "nope"), wantErr: []string{"accounts[0].token_file", "nope"}},
-		{name: "bad API URL", apiURL: "cloud.hostup.se", env: map[string]string{"HOSTUP_API_TOKEN": token}, wantErr: []string{"accounts[0].api_url: base URL must be an absolute http or https URL"}},
+		{name: "token file missing", tokenFile: filepath.Join(dir, "nope"), wantErr: []string{"--hostup.token-file: ", "nope"}},
+		{name: "bad API URL", apiURL: "cloud.hostup.se", env: map[string]string{"HOSTUP_API_TOKEN": token}, wantErr: []string{"--hostup.api-url: base URL must be an absolute http or https URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -168,10 +168,11 @@ func TestEntryPointsGiveOneVerdict(t *testing.T) {
 					tokenFile = filepath.Join(dir, tc.zero.tokenFile)
 				}
 				c, err := ZeroConfig(tc.zero.apiURL, tokenFile, getenv)
-				// The same lines, for the account ZeroConfig names.
+				// The same lines, for the account ZeroConfig names,
+				// each at the flag or variable it came from.
 				zeroWant := make([]string, len(want))
 				for i, w := range want {
-					zeroWant[i] = strings.ReplaceAll(w, `account "prod"`, `account "default"`)
+					zeroWant[i] = zeroConfigFields.Replace(strings.ReplaceAll(w, `account "prod"`, `account "default"`))
 				}
 				check("ZeroConfig", c, err, zeroWant)
 			}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
@@ -47,6 +48,8 @@ type Handlers struct {
 
 	inflightOnce sync.Once
 	inflight     chan struct{} // shared by every handler; nil: no bound
+
+	sdWarned atomic.Int64 // Unix nanoseconds of /sd's last 503 warning
 }
 
 // Metrics returns the /metrics handler: every account and the exporter's

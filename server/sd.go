@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-kit/log/level"
 
@@ -76,7 +77,11 @@ func (h *Handlers) SD() http.Handler {
 		defer cancel()
 		lists, err := readLists(ctx, accounts)
 		if err != nil {
-			level.Warn(h.Logger).Log("msg", "service discovery has no VPS list to give; answering 503 so Prometheus keeps its targets", "err", err)
+			// Every Prometheus asks every refresh interval: a line a
+			// minute says it.
+			if now, last := time.Now().UnixNano(), h.sdWarned.Load(); now-last > int64(time.Minute) && h.sdWarned.CompareAndSwap(last, now) {
+				level.Warn(h.Logger).Log("msg", "service discovery has no VPS list to give; answering 503 so Prometheus keeps its targets", "err", err)
+			}
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
