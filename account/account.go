@@ -95,16 +95,13 @@ type networkEntry struct {
 // New builds an account from its effective configuration. The token must
 // already be resolved (config.Load does it).
 func New(cfg Effective, env Env) (*Account, error) {
-	if env.Logger == nil {
-		env.Logger = log.NewNopLogger()
-	}
 	if env.Now == nil {
 		env.Now = time.Now
 	}
 	name := cfg.Account.Name
 	a := &Account{
 		cfg:      cfg,
-		logger:   log.With(env.Logger, "account", name),
+		logger:   log.With(env.logger(), "account", name),
 		observer: env.Observer,
 		now:      env.Now,
 		statuses: make(map[string]bool, len(cfg.Account.VPS.ServiceStatus)),
@@ -142,9 +139,7 @@ func New(cfg Effective, env Env) (*Account, error) {
 // Name is the account's name (the account label).
 func (a *Account) Name() string { return a.cfg.Account.Name }
 
-// Config is the effective configuration the account was built from.
-func (a *Account) Config() Effective { return a.cfg }
-
+// logger is Env.Logger, or one that logs nothing.
 func (e Env) logger() log.Logger {
 	if e.Logger == nil {
 		return log.NewNopLogger()

@@ -30,7 +30,7 @@ func TestFailedReadIsReadAgainUnderCacheTTL(t *testing.T) {
 	if s.RoutedIPv6Status != account.Read || !s.Up() || s.RoutedIPv6 == nil {
 		t.Errorf("second scrape: %s, want routed_ipv6 read and up", statuses(s))
 	}
-	if logs := f.logs.String(); !contains(logs, `level=warn`) || !contains(logs, `msg="API read works again" endpoint=routed_ipv6`) {
+	if logs := f.logs.String(); !strings.Contains(logs, `level=warn`) || !strings.Contains(logs, `msg="API read works again" endpoint=routed_ipv6`) {
 		t.Errorf("the failure and its end are not both logged:\n%s", logs)
 	}
 	// The reads that succeeded are fresh by design: not read again, and a
@@ -149,5 +149,3 @@ func TestConcurrentSnapshotsShareOneRound(t *testing.T) {
 		t.Errorf("10 concurrent scrapes made %d API calls, want at most one round (%d)", got, want)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

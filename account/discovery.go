@@ -92,27 +92,9 @@ func (a *Account) readListOnly(lr *listRead) {
 	ctx, cancel := context.WithTimeout(a.ctx, a.cfg.Scrape.Timeout)
 	defer cancel()
 	var listed []hostup.VPS
-	info, err := a.client.ListVPS(ctx, func(page []hostup.VPS) error {
-		for i := range page {
-			a.noteMismatches(hostup.EndpointVPSList, page[i].ID, page[i].Mismatches)
-		}
-		listed = append(listed, page...)
-		return nil
-	})
+	_ = a.listVPS(ctx, &listed, nil) // the outcome is in the cache
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.noteListInfoLocked(info)
-	if err == nil {
-		if listed == nil {
-			listed = []hostup.VPS{}
-		}
-		a.state.list, a.state.listAt = listed, a.now()
-		a.listErr = nil
-		a.succeededLocked(hostup.EndpointVPSList)
-	} else {
-		a.listErr = err
-		a.failedLocked(hostup.EndpointVPSList, "", err)
-	}
 	a.listing = nil
 	close(lr.done)
 }

@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/fakeclock"
 	"github.com/hostup-exporter/hostup_exporter/internal/syncbuf"
 )
 
@@ -104,22 +104,5 @@ func statuses(s *account.Snapshot) string {
 	return "routed_ipv6=" + s.RoutedIPv6Status.String() + " vps_list=" + s.ListStatus.String() + " vps_network=" + s.NetworkStatus.String()
 }
 
-// clock is a settable time for wait windows, cache_ttl and max_stale.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock is a settable clock for wait windows, cache_ttl and max_stale.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }

@@ -19,29 +19,48 @@ const logEvery = 10 * time.Minute
 // default level without a line per VPS per scrape. Guarded by the account's
 // mutex.
 type logState struct {
-	auth       map[string]bool      // endpoint: key refusal logged
-	failures   map[string]time.Time // endpoint, VPS and cause: when logged
-	mismatches map[string]string    // endpoint and field: what was logged
+	auth map[string]bool // endpoint: key refusal logged
+	// failures holds, by subject (an endpoint, a VPS's network read, or a
+	// metric's duplicates; see the *Subject functions) and cause, when a
+	// line was last logged.
+	failures   map[string]map[string]time.Time
+	mismatches map[string]string // endpoint and field: what was logged
 	once       map[string]bool
 }
 
 func newLogState() logState {
 	return logState{
 		auth:       make(map[string]bool),
-		failures:   make(map[string]time.Time),
+		failures:   make(map[string]map[string]time.Time),
 		mismatches: make(map[string]string),
 		once:       make(map[string]bool),
 	}
 }
 
-// vpsRecovered forgets a VPS's logged failures, so that the next one is
-// logged at once.
-func (l *logState) vpsRecovered(id string) {
-	for k := range l.failures {
-		if strings.HasPrefix(k, hostup.EndpointVPSNetwork+"\x00"+id+"\x00") {
-			delete(l.failures, k)
-		}
+func vpsSubject(id string) string            { return hostup.EndpointVPSNetwork + "\x00" + id }
+func duplicatesSubject(metric string) string { return "duplicates\x00" + metric }
+
+// due reports whether a line about subject and cause is due (none in the
+// last logEvery), and if so notes that one is logged now.
+func (l *logState) due(subject, cause string, now time.Time) bool {
+	causes := l.failures[subject]
+	if at, ok := causes[cause]; ok && now.Sub(at) < logEvery {
+		return false
 	}
+	if causes == nil {
+		causes = make(map[string]time.Time)
+		l.failures[subject] = causes
+	}
+	causes[cause] = now
+	return true
+}
+
+// recovered forgets subject's logged failures, so that the next one is
+// logged at once, and reports whether there were any.
+func (l *logState) recovered(subject string) bool {
+	_, had := l.failures[subject]
+	delete(l.failures, subject)
+	return had
 }
 
 // succeededLocked notes a successful call of endpoint: a later key refusal
@@ -49,13 +68,8 @@ func (l *logState) vpsRecovered(id string) {
 func (a *Account) succeededLocked(endpoint string) {
 	recovered := a.logs.auth[endpoint]
 	delete(a.logs.auth, endpoint)
-	if endpoint != hostup.EndpointVPSNetwork {
-		for k := range a.logs.failures {
-			if strings.HasPrefix(k, endpoint+"\x00") {
-				delete(a.logs.failures, k)
-				recovered = true
-			}
-		}
+	if endpoint != hostup.EndpointVPSNetwork && a.logs.recovered(endpoint) {
+		recovered = true
 	}
 	if recovered {
 		// The failure was logged: so is its end.
@@ -106,14 +120,11 @@ func (a *Account) failedLocked(endpoint, vpsID string, err error) (logLater bool
 	if cause == "rate_limited" && vpsID != "" {
 		return false // the window was logged when it opened; the summary counts these
 	}
-	key := endpoint + "\x00" + vpsID + "\x00" + cause
-	now := a.now()
-	if at, ok := a.logs.failures[key]; ok && now.Sub(at) < logEvery {
-		return false
-	}
-	a.logs.failures[key] = now
 	if vpsID != "" {
-		return true
+		return a.logs.due(vpsSubject(vpsID), cause, a.now())
+	}
+	if !a.logs.due(endpoint, cause, a.now()) {
+		return false
 	}
 	level.Warn(a.logger).Log(append([]interface{}{"msg", "API read failed"}, append(kv, "cause", cause, "err", err)...)...)
 	return false
@@ -217,11 +228,9 @@ func (a *Account) ReportDuplicates(byMetric map[string]int) {
 	defer a.mu.Unlock()
 	now := a.now()
 	for name, n := range byMetric {
-		key := "duplicates\x00" + name
-		if at, ok := a.logs.failures[key]; ok && now.Sub(at) < logEvery {
+		if !a.logs.due(duplicatesSubject(name), "", now) {
 			continue
 		}
-		a.logs.failures[key] = now
 		level.Warn(a.logger).Log("msg", "series dropped: the API gave items that could not be told apart", "metric", name, "dropped", n)
 	}
 }

@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func TestRateLimitWithoutWaitBacksOff(t *testing.T) {
 			if got := s.RateLimit.WaitUntil.Sub(clk.Now()); got != account.DefaultBackoff {
 				t.Errorf("wait window %v, want %v", got, account.DefaultBackoff)
 			}
-			if !contains(f.logs.String(), "level=warn") || !contains(f.logs.String(), "rate limit") {
+			if !strings.Contains(f.logs.String(), "level=warn") || !strings.Contains(f.logs.String(), "rate limit") {
 				t.Errorf("window not logged at warn:\n%s", f.logs)
 			}
 
@@ -97,7 +98,7 @@ func TestRateLimitWaitIsCapped(t *testing.T) {
 		t.Errorf("window %v, want the 15m cap", got)
 	}
 	logs := f.logs.String()
-	if !contains(logs, "level=warn") || !contains(logs, "asked=8760h0m0s") || !contains(logs, "scrape.max_backoff") {
+	if !strings.Contains(logs, "level=warn") || !strings.Contains(logs, "asked=8760h0m0s") || !strings.Contains(logs, "scrape.max_backoff") {
 		t.Errorf("capped wait not logged at warn with what was asked:\n%s", logs)
 	}
 	clk.Advance(15*time.Minute + time.Second)

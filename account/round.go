@@ -198,36 +198,18 @@ func (a *Account) readList(ctx context.Context, r *round, enqueue func(id, name 
 	}
 	a.mu.Unlock()
 
-	info, err := a.client.ListVPS(ctx, func(page []hostup.VPS) error {
-		a.mu.Lock()
-		r.listed = append(r.listed, page...)
-		a.mu.Unlock()
-		for i := range page {
-			a.noteMismatches(hostup.EndpointVPSList, page[i].ID, page[i].Mismatches)
-			if a.wanted(&page[i]) && !enqueue(page[i].ID, page[i].Name) {
-				return ctx.Err()
-			}
-		}
-		return nil
+	err := a.listVPS(ctx, &r.listed, func(v *hostup.VPS) bool {
+		return !a.wanted(v) || enqueue(v.ID, v.Name)
 	})
 	a.mu.Lock()
-	a.noteListInfoLocked(info)
 	if err == nil {
-		a.listErr = nil
 		r.apiDown = 0
 		r.list, r.known = Read, true
-		a.state.list, a.state.listAt = r.listed, a.now()
-		if a.state.list == nil {
-			a.state.list = []hostup.VPS{}
-		}
-		a.succeededLocked(hostup.EndpointVPSList)
 		a.mu.Unlock()
 		return
 	}
 	r.list = Failed
-	a.listErr = err
 	a.noteAPIDownLocked(r, err)
-	a.failedLocked(hostup.EndpointVPSList, "", err)
 	// A failed list must not stop the network reads: fall back to the
 	// VPSes of the last good list, if it may still be served.
 	var fallback []target
@@ -279,7 +261,7 @@ func (a *Account) readNetwork(ctx context.Context, r *round, id string) {
 		r.apiDown = 0
 		a.state.networks[id] = networkEntry{read: read, at: a.now()}
 		a.succeededLocked(hostup.EndpointVPSNetwork)
-		a.logs.vpsRecovered(id)
+		a.logs.recovered(vpsSubject(id))
 	case hostup.IsNotFound(err) && !a.ids[id]:
 		// Deleted between the list and this read: not a failure.
 		r.vps[id] = gone
@@ -323,6 +305,41 @@ func (a *Account) noteAPIDownLocked(r *round, err error) {
 // haltAfter is how many API-wide failures in a row stop a round's network
 // reads: the reads in flight at once, and at least 4.
 func (a *Account) haltAfter() int { return max(a.cfg.Scrape.Concurrency, 4) }
+
+// listVPS reads every page of the VPS list into *listed (guarded by the
+// account's mutex, as a snapshot may show a partial list) and hands each
+// VPS to each, which stops the listing by returning false. It records the
+// outcome in the cache: a complete list with its time, or the error for
+// List, logged.
+func (a *Account) listVPS(ctx context.Context, listed *[]hostup.VPS, each func(*hostup.VPS) bool) error {
+	info, err := a.client.ListVPS(ctx, func(page []hostup.VPS) error {
+		a.mu.Lock()
+		*listed = append(*listed, page...)
+		a.mu.Unlock()
+		for i := range page {
+			a.noteMismatches(hostup.EndpointVPSList, page[i].ID, page[i].Mismatches)
+			if each != nil && !each(&page[i]) {
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.noteListInfoLocked(info)
+	if err != nil {
+		a.listErr = err
+		a.failedLocked(hostup.EndpointVPSList, "", err)
+		return err
+	}
+	a.listErr = nil
+	a.state.list, a.state.listAt = *listed, a.now()
+	if a.state.list == nil {
+		a.state.list = []hostup.VPS{}
+	}
+	a.succeededLocked(hostup.EndpointVPSList)
+	return nil
+}
 
 // noteListInfoLocked warns, once, of a list whose full page carried no
 // pagination field the client knows.

@@ -47,14 +47,14 @@ func newGauge(name, help string, labels ...string) typedDesc {
 
 // emitter sends const metrics for one account. Label values arrive as they
 // come from the API; a series whose full label set was already sent in this
-// scrape is dropped and counted (duplicates), because a duplicate series
+// scrape is dropped and counted (dropped), because a duplicate series
 // would make the registry reject the whole metric family.
 type emitter struct {
-	fams       *familySet
-	seen       *seenSet
-	slab       *slab
-	duplicates int
-	// dropped counts the duplicates by metric name, for the source's log.
+	fams *familySet
+	seen *seenSet
+	slab *slab
+	// dropped counts the duplicates by metric name, for the source's log
+	// and hostup_scrape_duplicate_series.
 	dropped map[string]int
 }
 
@@ -78,7 +78,6 @@ func (e *emitter) emit(d typedDesc, value float64, labels ...string) {
 
 // drop counts a series left out as a duplicate.
 func (e *emitter) drop(name *string) {
-	e.duplicates++
 	if e.dropped == nil {
 		e.dropped = make(map[string]int)
 	}

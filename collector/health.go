@@ -115,7 +115,11 @@ func (e *emitter) emitSnapshot(s *account.Snapshot, took time.Duration) {
 		}
 		e.seen.leaveVPS()
 	}
-	e.emit(duplicateSeries, float64(e.duplicates), a)
+	n := 0
+	for _, c := range e.dropped {
+		n += c
+	}
+	e.emit(duplicateSeries, float64(n), a)
 }
 
 func (e *emitter) emitTimestamp(d typedDesc, t time.Time, labels ...string) {

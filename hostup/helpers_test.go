@@ -113,26 +113,6 @@ func readTestdata(t *testing.T, name string) []byte {
 	return b
 }
 
-// fakeClock is a settable clock for the Retry-After window.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // recorder collects the observer's calls.
 type recorder struct {
 	mu    sync.Mutex

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/fakeclock"
 )
 
 var t0 = time.Date(2026, 4, 27, 12, 34, 56, 0, time.UTC)
@@ -74,7 +75,7 @@ func TestRateLimited429ReportsWhatHostUpAsked(t *testing.T) {
 			}, jsonBody(http.StatusOK, `{}`)))
 			var rec recorder
 			c := newTestClient(t, api, hostup.WithObserver(rec.observe))
-			hostup.SetClock(c, newFakeClock(t0).Now)
+			hostup.SetClock(c, fakeclock.New(t0).Now)
 
 			_, err := c.RoutedIPv6(t.Context())
 			var apiErr *hostup.APIError

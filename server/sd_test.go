@@ -14,6 +14,7 @@ import (
 	"github.com/hostup-exporter/hostup_exporter/config"
 	"github.com/hostup-exporter/hostup_exporter/hostup"
 	"github.com/hostup-exporter/hostup_exporter/hostup/hostuptest"
+	"github.com/hostup-exporter/hostup_exporter/internal/fakeclock"
 )
 
 // sdAPI starts a fake API whose list has the docs' VPS, one with an IPv6
@@ -218,29 +219,11 @@ func sdTimes(t *testing.T, h http.Handler, n int) {
 	wg.Wait()
 }
 
-// clock is a settable clock for the accounts.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // When the list read fails, /sd serves the last good list while it is
 // younger than max_stale, then answers 503.
 func TestSDServesLastGoodListWithinMaxStale(t *testing.T) {
 	api := sdAPI(t)
-	clk := &clock{now: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
 	cfg := parseConfig(t, "  max_stale: 10m\n", acct{"a", api.URL})
 	set := account.NewSet(account.Env{UserAgent: "hostup_exporter/test", Now: clk.Now})
 	t.Cleanup(set.Close)
@@ -253,14 +236,14 @@ func TestSDServesLastGoodListWithinMaxStale(t *testing.T) {
 		t.Fatalf("%d groups, want 2", len(groups))
 	}
 	api.Fail(hostuptest.Endpoint(hostuptest.EndpointVPSList), hostuptest.Fault{Status: http.StatusServiceUnavailable})
-	clk.add(time.Minute) // the list is no longer recent: read again, and fail
+	clk.Advance(time.Minute) // the list is no longer recent: read again, and fail
 	if groups := getSD(t, h, "/sd"); len(groups) != 2 {
 		t.Errorf("within max_stale: %d groups, want the last good list's 2", len(groups))
 	}
 	if n := api.Calls(hostuptest.EndpointVPSList); n < 2 {
 		t.Errorf("the list was read %d times, want a new (failed) read after a minute", n)
 	}
-	clk.add(10 * time.Minute)
+	clk.Advance(10 * time.Minute)
 	if rec := serve(t.Context(), h, "/sd"); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("past max_stale: status %d, want 503; body:\n%s", rec.Code, rec.Body)
 	}
